@@ -1,0 +1,126 @@
+package dev.gencache.config;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.List;
+
+/** The whole node configuration, validated once at start (see {@code gencache-defaults.yaml}). */
+public record GencacheConfig(
+    HttpConfig http,
+    AuthConfig auth,
+    CacheConfig cache,
+    GenerationConfig generation,
+    EmbeddedConfig embedded,
+    ClusterConfig cluster) {
+
+  /** HTTP server; {@code instances} is already resolved (never 0). */
+  public record HttpConfig(String host, int port, int instances, String publicUrl, int maxBodyBytes) {}
+
+  /** Bearer tokens for {@code /v1/*}; empty = open (loopback only). */
+  public record AuthConfig(List<String> tokens) {
+    public boolean enabled() {
+      return !tokens.isEmpty();
+    }
+  }
+
+  public record CacheConfig(
+      Duration defaultTtl,
+      Duration maxTtl,
+      Duration staleWindow,
+      int maxMbPerMember,
+      boolean lowercasePrompts,
+      Duration coalesceWait,
+      int maxWaitersPerKey) {}
+
+  public record GenerationConfig(String defaultModel, Duration timeout) {}
+
+  public record EmbeddedConfig(List<String> models, int threads, int maxQueue, double pricePerImage) {}
+
+  /** Empty strings and 0 mean "keep what the Hazelcast file says". */
+  public record ClusterConfig(String configFile, String name, int port, List<String> members, String host) {}
+
+  static GencacheConfig from(Settings s) {
+    AuthConfig auth = new AuthConfig(s.list("auth.tokens"));
+    for (String token : auth.tokens()) {
+      if (token.length() < 16) {
+        throw new ConfigException("auth.tokens", "each token must be at least 16 characters");
+      }
+    }
+    HttpConfig http = http(s, auth);
+    long defaultTtl = s.integer("cache.default-ttl-seconds", 1, Integer.MAX_VALUE);
+    long maxTtl = s.integer("cache.max-ttl-seconds", 1, Integer.MAX_VALUE);
+    if (defaultTtl > maxTtl) {
+      throw new ConfigException("cache.default-ttl-seconds", "must not exceed cache.max-ttl-seconds (" + maxTtl + ")");
+    }
+    CacheConfig cache = new CacheConfig(
+        Duration.ofSeconds(defaultTtl),
+        Duration.ofSeconds(maxTtl),
+        Duration.ofSeconds(s.integer("cache.stale-seconds", 0, Integer.MAX_VALUE)),
+        (int) s.integer("cache.max-mb-per-member", 16, 1 << 20),
+        s.bool("cache.lowercase-prompts"),
+        Duration.ofSeconds(s.integer("cache.coalesce-wait-seconds", 1, 3600)),
+        (int) s.integer("cache.max-waiters-per-key", 1, 1_000_000));
+    EmbeddedConfig embedded = new EmbeddedConfig(
+        s.list("embedded.models"),
+        (int) s.integer("embedded.threads", 1, 256),
+        (int) s.integer("embedded.max-queue", 0, 100_000),
+        s.decimal("embedded.price-per-image", 0, 1000));
+    GenerationConfig generation = new GenerationConfig(
+        s.string("generation.default-model"),
+        Duration.ofSeconds(s.integer("generation.timeout-seconds", 1, 3600)));
+    if (!embedded.models().contains(generation.defaultModel())) {
+      throw new ConfigException("generation.default-model",
+          "\"" + generation.defaultModel() + "\" is not routed to any generator (embedded.models)");
+    }
+    String members = s.string("cluster.members");
+    ClusterConfig cluster = new ClusterConfig(
+        s.string("cluster.config-file"),
+        s.string("cluster.name"),
+        (int) s.integer("cluster.port", 0, 65535),
+        members.isEmpty() ? List.of() : List.of(members.split("\\s*,\\s*")),
+        s.string("cluster.host"));
+    return new GencacheConfig(http, auth, cache, generation, embedded, cluster);
+  }
+
+  private static HttpConfig http(Settings s, AuthConfig auth) {
+    String host = s.string("http.host");
+    if (!auth.enabled() && !isLoopback(host)) {
+      throw new ConfigException("http.host",
+          "binding to " + host + " requires auth.tokens (GENCACHE_AUTH_TOKENS); without auth gencache serves loopback only");
+    }
+    String publicUrl = s.string("http.public-url");
+    if (!publicUrl.isEmpty()) {
+      URI uri;
+      try {
+        uri = URI.create(publicUrl);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("http.public-url", "is not a URL: " + publicUrl);
+      }
+      if (uri.getHost() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))) {
+        throw new ConfigException("http.public-url", "must be an absolute http(s) URL, was " + publicUrl);
+      }
+      publicUrl = publicUrl.replaceAll("/+$", "");
+    }
+    int instances = (int) s.integer("http.instances", 0, 256);
+    return new HttpConfig(
+        host,
+        (int) s.integer("http.port", 0, 65535),
+        instances == 0 ? Runtime.getRuntime().availableProcessors() : instances,
+        publicUrl,
+        (int) s.integer("http.max-body-bytes", 1024, 16 << 20));
+  }
+
+  private static boolean isLoopback(String host) {
+    if (host.equalsIgnoreCase("localhost")) {
+      return true;
+    }
+    try {
+      // Literal addresses only: a name is not resolved here, and then it is not loopback.
+      return host.matches("[0-9.]+|.*:.*") && InetAddress.getByName(host).isLoopbackAddress();
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+}

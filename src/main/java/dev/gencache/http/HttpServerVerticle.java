@@ -1,0 +1,49 @@
+package dev.gencache.http;
+
+import dev.gencache.config.GencacheConfig.AuthConfig;
+import dev.gencache.config.GencacheConfig.HttpConfig;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import java.util.List;
+
+/** One HTTP server instance: builds the router from the features' routes and listens. */
+public final class HttpServerVerticle extends VerticleBase {
+  private final HttpConfig config;
+  private final AuthConfig auth;
+  private final List<Routes> features;
+  private HttpServer server;
+
+  public HttpServerVerticle(HttpConfig config, AuthConfig auth, List<Routes> features) {
+    this.config = config;
+    this.auth = auth;
+    this.features = features;
+  }
+
+  @Override
+  public Future<?> start() {
+    Router router = Router.router(vertx);
+    if (auth.enabled()) {
+      router.route("/v1/*").order(-1).handler(new BearerAuth(auth.tokens()));
+    }
+    features.forEach(f -> f.mount(router));
+    router.route().failureHandler(Problems::handle);
+    for (int status : new int[] {400, 401, 404, 405, 413, 415, 500}) {
+      router.errorHandler(status, Problems::handle);
+    }
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(config.host())
+        .setPort(config.port())
+        .setIdleTimeout(120)
+        .setMaxInitialLineLength(8192)
+        .setMaxHeaderSize(16384);
+    return vertx.createHttpServer(options).requestHandler(router).listen().onSuccess(s -> server = s);
+  }
+
+  /** The port actually bound (tests listen on port 0). */
+  public int actualPort() {
+    return server.actualPort();
+  }
+}

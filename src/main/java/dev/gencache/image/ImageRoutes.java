@@ -1,0 +1,213 @@
+package dev.gencache.image;
+
+import dev.gencache.http.Problem;
+import dev.gencache.http.ProblemException;
+import dev.gencache.http.Routes;
+import dev.gencache.store.CacheEntry;
+import dev.gencache.store.ImageBlob;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.Base64;
+
+/**
+ * The image API: {@code POST/GET /v1/images/generations} (get-or-generate) and
+ * {@code GET/HEAD /v1/images/{id}} (immutable content). Every image answer carries
+ * {@code X-Cache}, {@code X-Cache-Key} and {@code Age}.
+ */
+public final class ImageRoutes implements Routes {
+  static final String X_CACHE = "X-Cache";
+  static final String X_CACHE_KEY = "X-Cache-Key";
+  private static final String IMMUTABLE = "public, max-age=31536000, immutable";
+
+  private final ImageService service;
+  private final GenerationCallParser parser;
+  private final InstantSource clock;
+  private final String publicUrl;
+  private final int maxBodyBytes;
+
+  /**
+   * @param publicUrl base of content URLs, or empty to use the scheme and Host of each request
+   */
+  public ImageRoutes(ImageService service, GenerationCallParser parser, InstantSource clock, String publicUrl,
+      int maxBodyBytes) {
+    this.service = service;
+    this.parser = parser;
+    this.clock = clock;
+    this.publicUrl = publicUrl;
+    this.maxBodyBytes = maxBodyBytes;
+  }
+
+  @Override
+  public void mount(Router router) {
+    router.post("/v1/images/generations")
+        .handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes))
+        .handler(this::postGeneration);
+    router.get("/v1/images/generations").handler(this::getGeneration);
+    router.get("/v1/images/:id").handler(this::content);
+    router.head("/v1/images/:id").handler(this::content);
+  }
+
+  private void postGeneration(RoutingContext ctx) {
+    String contentType = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
+    if (contentType != null && !contentType.toLowerCase().startsWith("application/json")) {
+      ctx.fail(415);
+      return;
+    }
+    Buffer raw = ctx.body().buffer();
+    if (raw == null || raw.length() == 0) {
+      ctx.fail(new InvalidRequestException("the body must be a JSON object with at least a prompt"));
+      return;
+    }
+    Object json;
+    try {
+      json = Json.decodeValue(raw);
+    } catch (DecodeException e) {
+      ctx.fail(new InvalidRequestException("the body is not valid JSON"));
+      return;
+    }
+    if (!(json instanceof JsonObject)) {
+      ctx.fail(new InvalidRequestException("the body must be a JSON object"));
+      return;
+    }
+    GenerationCall call = parser.parse((JsonObject) json);
+    service.serve(call, directives(ctx.request()))
+        .onSuccess(result -> sendJson(ctx, call, result))
+        .onFailure(ctx::fail);
+  }
+
+  private void getGeneration(RoutingContext ctx) {
+    GenerationCall call = parser.parse(ctx.queryParams());
+    service.serve(call, directives(ctx.request()))
+        .onSuccess(result -> sendFirstImage(ctx, result))
+        .onFailure(ctx::fail);
+  }
+
+  private void content(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    if (!RequestKey.isWellFormed(id)) {
+      throw new ProblemException(Problem.of(400, "invalid-id", "Invalid image id",
+          "an image id is 64 lowercase hex digits (the SHA-256 of the content)"));
+    }
+    service.content(id).onSuccess(blob -> {
+      if (blob == null) {
+        ctx.fail(new ProblemException(Problem.of(404, "image-not-found", "Image not found", "no image with id " + id)));
+        return;
+      }
+      HttpServerResponse response = ctx.response();
+      response.headers()
+          .set(X_CACHE, "HIT")
+          .set(X_CACHE_KEY, id)
+          .set(HttpHeaders.AGE, Long.toString(ageSeconds(blob.createdAt())))
+          .set(HttpHeaders.CACHE_CONTROL, IMMUTABLE);
+      sendBytes(ctx, blob);
+    }).onFailure(ctx::fail);
+  }
+
+  private void sendJson(RoutingContext ctx, GenerationCall call, CacheResult result) {
+    CacheEntry entry = result.entry();
+    boolean b64 = call.responseFormat() == ResponseFormat.B64_JSON || !result.stored();
+    String base = baseUrl(ctx.request());
+    JsonArray data = new JsonArray();
+    for (ImageBlob image : result.images()) {
+      JsonObject item = new JsonObject();
+      if (result.stored()) {
+        item.put("url", base + "/v1/images/" + image.id());
+      }
+      if (b64) {
+        item.put("b64_json", Base64.getEncoder().encodeToString(image.bytes()));
+      }
+      data.add(item);
+    }
+    long age = ageSeconds(entry.createdAt());
+    JsonObject body = new JsonObject()
+        .put("created", entry.createdAt().getEpochSecond())
+        .put("data", data)
+        .put("gencache", new JsonObject()
+            .put("key", result.key())
+            .put("ids", new JsonArray(entry.contentIds()))
+            .put("cache", result.status().name())
+            .put("age_seconds", age)
+            .put("expires_at", entry.expiresAt().toString()));
+    cacheHeaders(ctx.response(), result, age)
+        .set(HttpHeaders.CONTENT_TYPE, "application/json")
+        .set(HttpHeaders.CACHE_CONTROL, "no-store");
+    ctx.response().end(body.toBuffer());
+  }
+
+  private void sendFirstImage(RoutingContext ctx, CacheResult result) {
+    CacheEntry entry = result.entry();
+    ImageBlob image = result.images().get(0);
+    long age = ageSeconds(entry.createdAt());
+    MultiMap headers = cacheHeaders(ctx.response(), result, age);
+    if (result.stored()) {
+      // max-age is the whole fresh lifetime: next to Age, a cache derives the remaining TTL (RFC 9111 §4.2).
+      long swr = Duration.between(entry.expiresAt(), entry.staleUntil()).toSeconds();
+      headers.set(HttpHeaders.CACHE_CONTROL, "public, max-age=" + entry.lifetime().toSeconds()
+              + ", stale-while-revalidate=" + swr + ", stale-if-error=" + swr)
+          .set("Content-Location", "/v1/images/" + image.id());
+      String keys = result.key() + " " + image.id() + (entry.tags().isEmpty() ? "" : " " + String.join(" ", entry.tags()));
+      headers.set("Surrogate-Key", keys).set("Cache-Tag", keys.replace(' ', ','));
+    } else {
+      headers.set(HttpHeaders.CACHE_CONTROL, "no-store");
+    }
+    sendBytes(ctx, image);
+  }
+
+  private static MultiMap cacheHeaders(HttpServerResponse response, CacheResult result, long age) {
+    return response.headers()
+        .set(X_CACHE, result.status().name())
+        .set(X_CACHE_KEY, result.key())
+        .set(HttpHeaders.AGE, Long.toString(age));
+  }
+
+  /** Writes an image with its strong ETag, or 304 when the client already holds it. */
+  private static void sendBytes(RoutingContext ctx, ImageBlob image) {
+    HttpServerRequest request = ctx.request();
+    HttpServerResponse response = ctx.response();
+    String etag = "\"" + image.id() + "\"";
+    response.putHeader(HttpHeaders.ETAG, etag);
+    if (EntityTags.matches(request.getHeader(HttpHeaders.IF_NONE_MATCH), image.id())) {
+      response.setStatusCode(304).end();
+      return;
+    }
+    response.putHeader(HttpHeaders.CONTENT_TYPE, image.mediaType())
+        .putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(image.bytes().length));
+    if (request.method() == HttpMethod.HEAD) {
+      response.end();
+    } else {
+      response.end(Buffer.buffer(image.bytes()));
+    }
+  }
+
+  private String baseUrl(HttpServerRequest request) {
+    if (!publicUrl.isEmpty()) {
+      return publicUrl;
+    }
+    var authority = request.authority();
+    String host = authority != null ? authority.toString() : request.localAddress().hostAddress() + ":"
+        + request.localAddress().port();
+    return request.scheme() + "://" + host;
+  }
+
+  private static CacheDirectives directives(HttpServerRequest request) {
+    return CacheDirectives.parse(request.getHeader(HttpHeaders.CACHE_CONTROL), request.getHeader("Pragma"));
+  }
+
+  private long ageSeconds(Instant createdAt) {
+    return Math.max(0, Duration.between(createdAt, clock.instant()).toSeconds());
+  }
+}

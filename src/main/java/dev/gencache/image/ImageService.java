@@ -1,0 +1,227 @@
+package dev.gencache.image;
+
+import dev.gencache.config.GencacheConfig.CacheConfig;
+import dev.gencache.generate.GeneratedImage;
+import dev.gencache.generate.GenerationFailedException;
+import dev.gencache.generate.GeneratorBusyException;
+import dev.gencache.generate.GeneratorRegistry;
+import dev.gencache.metrics.GencacheMetrics;
+import dev.gencache.store.CacheEntry;
+import dev.gencache.store.ImageBlob;
+import dev.gencache.store.ImageStore;
+import dev.gencache.store.SingleFlight;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Get-or-generate. A fresh entry is a {@link CacheStatus#HIT}; an expired one inside its stale window
+ * is served {@link CacheStatus#STALE} while one background run regenerates it (stale-while-revalidate)
+ * unless the request's {@code max-stale} forbids; otherwise the request generates through the
+ * single-flight, so identical concurrent misses cost one generation. Blobs are written before the
+ * entry that points at them, so a reader never sees a half-written entry.
+ */
+public final class ImageService {
+  private static final Logger log = LoggerFactory.getLogger(ImageService.class);
+
+  private final Vertx vertx;
+  private final ImageStore store;
+  private final SingleFlight<CacheResult> flights;
+  private final GeneratorRegistry generators;
+  private final GencacheMetrics metrics;
+  private final InstantSource clock;
+  private final CacheConfig cache;
+  private final Duration generationTimeout;
+
+  public ImageService(Vertx vertx, ImageStore store, SingleFlight<CacheResult> flights, GeneratorRegistry generators,
+      GencacheMetrics metrics, InstantSource clock, CacheConfig cache, Duration generationTimeout) {
+    this.vertx = vertx;
+    this.store = store;
+    this.flights = flights;
+    this.generators = generators;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.cache = cache;
+    this.generationTimeout = generationTimeout;
+  }
+
+  /** Answers {@code call} under the request's cache directives; counts the request by its outcome. */
+  public Future<CacheResult> serve(GenerationCall call, CacheDirectives directives) {
+    return lookup(call, directives)
+        .compose(cached -> cached.usable != null ? Future.succeededFuture(cached.usable) : produce(call, directives, cached))
+        .andThen(ar -> {
+          if (ar.succeeded()) {
+            count(ar.result());
+          } else {
+            metrics.requestFailed();
+          }
+        });
+  }
+
+  /** The blob under {@code contentId}, or {@code null}. */
+  public Future<ImageBlob> content(String contentId) {
+    return store.blob(contentId);
+  }
+
+  private record Lookup(CacheResult usable, CacheResult staleFallback) {
+    static final Lookup NOTHING = new Lookup(null, null);
+  }
+
+  private Future<Lookup> lookup(GenerationCall call, CacheDirectives d) {
+    if (d.noCache()) {
+      return Future.succeededFuture(Lookup.NOTHING);
+    }
+    String key = call.key().hex();
+    return store.entry(key).compose(entry -> {
+      if (entry == null) {
+        return Future.succeededFuture(Lookup.NOTHING);
+      }
+      return blobs(entry).map(images -> {
+        Instant now = clock.instant();
+        if (images == null || !entry.isServable(now)) {
+          return Lookup.NOTHING; // content evicted under the entry, or past its stale window
+        }
+        if (entry.isFresh(now) && acceptsFresh(entry, now, d)) {
+          return new Lookup(new CacheResult(key, entry, images, CacheStatus.HIT), null);
+        }
+        CacheResult stale = new CacheResult(key, entry, images, CacheStatus.STALE);
+        if (!entry.isFresh(now) && acceptsStale(entry, now, d)) {
+          revalidate(call);
+          return new Lookup(stale, null);
+        }
+        return new Lookup(null, stale);
+      });
+    });
+  }
+
+  private static boolean acceptsFresh(CacheEntry entry, Instant now, CacheDirectives d) {
+    boolean youngEnough = d.maxAgeSeconds() < 0 || entry.age(now).toSeconds() <= d.maxAgeSeconds();
+    boolean freshEnough = d.minFreshSeconds() < 0
+        || Duration.between(now, entry.expiresAt()).toSeconds() >= d.minFreshSeconds();
+    return youngEnough && freshEnough;
+  }
+
+  private static boolean acceptsStale(CacheEntry entry, Instant now, CacheDirectives d) {
+    long staleFor = Duration.between(entry.expiresAt(), now).toSeconds();
+    boolean withinMaxStale = d.maxStaleSeconds() < 0 || staleFor <= d.maxStaleSeconds();
+    boolean withinMaxAge = d.maxAgeSeconds() < 0 || entry.age(now).toSeconds() <= d.maxAgeSeconds();
+    return withinMaxStale && withinMaxAge && d.minFreshSeconds() < 0;
+  }
+
+  /** All blobs of an entry, or {@code null} when any of them is gone. */
+  private Future<List<ImageBlob>> blobs(CacheEntry entry) {
+    if (entry.contentIds().size() == 1) {
+      return store.blob(entry.contentIds().get(0)).map(b -> b == null ? null : List.of(b));
+    }
+    List<Future<ImageBlob>> reads = new ArrayList<>();
+    for (String id : entry.contentIds()) {
+      reads.add(store.blob(id));
+    }
+    return Future.all(reads).map(all -> {
+      List<ImageBlob> images = all.list();
+      return images.contains(null) ? null : images;
+    });
+  }
+
+  private Future<CacheResult> produce(GenerationCall call, CacheDirectives d, Lookup cached) {
+    if (d.onlyIfCached()) {
+      return Future.failedFuture(new NotCachedException());
+    }
+    Future<CacheResult> produced = d.noStore()
+        ? generate(call).map(r -> new CacheResult(r.key(), r.entry(), r.images(), CacheStatus.BYPASS))
+        : flights.run(call.key().hex(), () -> generate(call).compose(this::storeResult))
+            .map(f -> f.joined() ? withStatus(f.value(), CacheStatus.COALESCED) : f.value());
+    return produced.recover(err -> {
+      if (cached.staleFallback != null && !(err instanceof NotCachedException)) {
+        log.warn("Generation failed for {}; serving the stale entry: {}", call.key(), err.toString());
+        return Future.succeededFuture(cached.staleFallback); // stale-if-error
+      }
+      return Future.failedFuture(err);
+    });
+  }
+
+  private void revalidate(GenerationCall call) {
+    flights.run(call.key().hex(), () -> generate(call).compose(this::storeResult))
+        .onFailure(err -> log.warn("Background refresh of {} failed: {}", call.key(), err.toString()));
+  }
+
+  private static CacheResult withStatus(CacheResult r, CacheStatus status) {
+    return new CacheResult(r.key(), r.entry(), r.images(), status);
+  }
+
+  /** Calls the generator and builds the entry and blobs; stores nothing. */
+  private Future<CacheResult> generate(GenerationCall call) {
+    ImageRequest request = call.request();
+    String generatorName = request.generator();
+    Instant createdAt = clock.instant();
+    long started = System.nanoTime();
+    return generators.get(generatorName).generate(request)
+        .timeout(generationTimeout.toMillis(), TimeUnit.MILLISECONDS)
+        .andThen(ar -> metrics.generation(generatorName, outcome(ar.cause()), Duration.ofNanos(System.nanoTime() - started)))
+        .recover(err -> Future.failedFuture(err instanceof GeneratorBusyException || err instanceof TimeoutException
+            ? err : new GenerationFailedException(generatorName, err)))
+        // Hashing megabytes of image is CPU work: keep it off the event loop.
+        .compose(images -> vertx.executeBlocking(() -> toResult(call, images, createdAt,
+            Duration.ofNanos(System.nanoTime() - started)), false))
+        .andThen(ar -> {
+          if (ar.succeeded()) {
+            metrics.spent(ar.result().entry().cost());
+          }
+        });
+  }
+
+  private static String outcome(Throwable err) {
+    if (err == null) {
+      return "success";
+    }
+    if (err instanceof GeneratorBusyException) {
+      return "busy";
+    }
+    return err instanceof TimeoutException ? "timeout" : "failure";
+  }
+
+  private CacheResult toResult(GenerationCall call, List<GeneratedImage> generated, Instant createdAt, Duration took) {
+    if (generated.size() != call.request().n()) {
+      throw new IllegalStateException("generator returned " + generated.size() + " images for n=" + call.request().n());
+    }
+    List<ImageBlob> blobs = new ArrayList<>(generated.size());
+    for (GeneratedImage g : generated) {
+      blobs.add(new ImageBlob(RequestKey.sha256Hex(g.bytes()), g.bytes(), g.mediaType(), g.width(), g.height(), createdAt));
+    }
+    Duration ttl = call.ttl() != null ? call.ttl() : cache.defaultTtl();
+    Instant expiresAt = createdAt.plus(ttl);
+    ImageRequest r = call.request();
+    CacheEntry entry = new CacheEntry(blobs.stream().map(ImageBlob::id).toList(), r.prompt(), createdAt, expiresAt,
+        expiresAt.plus(cache.staleWindow()), call.tags(), r.generator(), r.model(), took.toMillis(),
+        generators.pricePerImage(r.generator()) * r.n());
+    return new CacheResult(call.key().hex(), entry, blobs, CacheStatus.MISS);
+  }
+
+  private Future<CacheResult> storeResult(CacheResult result) {
+    // Blobs outlive any entry that can point at them; the byte budget evicts the unused ones first (LRU).
+    Duration blobTtl = cache.maxTtl().plus(cache.staleWindow());
+    List<Future<Void>> writes = new ArrayList<>();
+    for (ImageBlob blob : result.images()) {
+      writes.add(store.putBlob(blob, blobTtl));
+    }
+    Duration entryTtl = Duration.between(clock.instant(), result.entry().staleUntil());
+    return Future.all(writes)
+        .compose(ok -> store.putEntry(result.key(), result.entry(), entryTtl))
+        .map(result);
+  }
+
+  private void count(CacheResult r) {
+    metrics.request(r.status());
+    if (r.status() != CacheStatus.MISS && r.status() != CacheStatus.BYPASS) {
+      metrics.saved(r.entry().cost());
+    }
+  }
+}

@@ -1,0 +1,77 @@
+package dev.gencache.metrics;
+
+import dev.gencache.image.CacheStatus;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * gencache's own meters (names are a contract, DESIGN §7). Tag values come from small fixed sets:
+ * never a prompt or a key.
+ */
+public final class GencacheMetrics {
+  // Generations take tens of milliseconds (embedded) to minutes (upstream): a few fixed buckets suffice.
+  private static final Duration[] BUCKETS = Stream.of(10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000,
+      120_000).map(Duration::ofMillis).toArray(Duration[]::new);
+
+  private final MeterRegistry registry;
+  private final Map<CacheStatus, Counter> requests = new EnumMap<>(CacheStatus.class);
+  private final Counter errors;
+  private final Counter spend;
+  private final Counter saved;
+  private final Timer generationTime;
+
+  public GencacheMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    for (CacheStatus s : CacheStatus.values()) {
+      requests.put(s, requestCounter(s.metricTag()));
+    }
+    errors = requestCounter("error");
+    spend = Counter.builder("gencache.upstream.spend")
+        .description("What generations cost upstream, in the configured currency").register(registry);
+    saved = Counter.builder("gencache.cost.saved")
+        .description("Upstream cost avoided by answering from the cache").register(registry);
+    generationTime = Timer.builder("gencache.generation")
+        .description("Time to generate the images of one request")
+        .serviceLevelObjectives(BUCKETS)
+        .register(registry);
+  }
+
+  private Counter requestCounter(String result) {
+    return Counter.builder("gencache.requests").tag("result", result)
+        .description("Generation requests by how the cache answered them").register(registry);
+  }
+
+  public void request(CacheStatus status) {
+    requests.get(status).increment();
+  }
+
+  public void requestFailed() {
+    errors.increment();
+  }
+
+  /** One generation of a request's images finished; {@code outcome} is success, failure, busy or timeout. */
+  public void generation(String generator, String outcome, Duration took) {
+    Counter.builder("gencache.generations").tag("generator", generator).tag("outcome", outcome)
+        .description("Generator calls by generator and outcome").register(registry).increment();
+    if (outcome.equals("success")) {
+      generationTime.record(took);
+    }
+  }
+
+  public void spent(double cost) {
+    spend.increment(cost);
+  }
+
+  public void saved(double cost) {
+    saved.increment(cost);
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+}

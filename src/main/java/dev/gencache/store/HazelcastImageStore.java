@@ -1,0 +1,48 @@
+package dev.gencache.store;
+
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/** {@link ImageStore} over the two near-cached Hazelcast IMaps; only async map calls, never blocking. */
+public final class HazelcastImageStore implements ImageStore {
+  private final Vertx vertx;
+  private final IMap<String, ImageBlob> images;
+  private final IMap<String, CacheEntry> requests;
+
+  public HazelcastImageStore(Vertx vertx, HazelcastInstance hazelcast) {
+    this.vertx = vertx;
+    this.images = hazelcast.getMap(IMAGES_MAP);
+    this.requests = hazelcast.getMap(REQUESTS_MAP);
+  }
+
+  @Override
+  public Future<CacheEntry> entry(String requestKey) {
+    return Future.fromCompletionStage(requests.getAsync(requestKey), vertx.getOrCreateContext());
+  }
+
+  @Override
+  public Future<ImageBlob> blob(String contentId) {
+    return Future.fromCompletionStage(images.getAsync(contentId), vertx.getOrCreateContext());
+  }
+
+  @Override
+  public Future<Void> putBlob(ImageBlob blob, Duration ttl) {
+    return Future.fromCompletionStage(
+        images.setAsync(blob.id(), blob, seconds(ttl), TimeUnit.SECONDS), vertx.getOrCreateContext());
+  }
+
+  @Override
+  public Future<Void> putEntry(String requestKey, CacheEntry entry, Duration ttl) {
+    return Future.fromCompletionStage(
+        requests.setAsync(requestKey, entry, seconds(ttl), TimeUnit.SECONDS), vertx.getOrCreateContext());
+  }
+
+  /** Hazelcast TTLs are whole seconds and 0 means "map default" (forever): never pass 0. */
+  private static long seconds(Duration ttl) {
+    return Math.max(1, (ttl.toMillis() + 999) / 1000);
+  }
+}
