@@ -1,0 +1,96 @@
+package dev.gencache.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.gencache.store.SingleFlight.Flight;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class LocalSingleFlightTest {
+  private final Vertx vertx = Vertx.vertx();
+
+  @AfterEach
+  void close() throws Exception {
+    vertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void concurrentCallersShareOneRun() throws Exception {
+    LocalSingleFlight<String> flights = new LocalSingleFlight<>(vertx, Duration.ofSeconds(30), 1000);
+    AtomicInteger runs = new AtomicInteger();
+    Promise<String> work = Promise.promise();
+    List<Future<Flight<String>>> callers = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      // From several contexts, as requests arrive on several event loops.
+      Promise<Flight<String>> p = Promise.promise();
+      vertx.runOnContext(v -> flights.run("k", () -> {
+        runs.incrementAndGet();
+        return work.future();
+      }).onComplete(p));
+      callers.add(p.future());
+    }
+    vertx.setTimer(50, id -> work.complete("image"));
+    List<Flight<String>> results = Future.all(callers).await(10, TimeUnit.SECONDS).list();
+    assertThat(runs).hasValue(1);
+    assertThat(results).extracting(Flight::value).containsOnly("image");
+    assertThat(results).filteredOn(f -> !f.joined()).hasSize(1);
+    assertThat(flights.inFlight()).isZero();
+  }
+
+  @Test
+  void aFailureReachesEveryWaiterAndTheNextCallRunsAgain() throws Exception {
+    LocalSingleFlight<String> flights = new LocalSingleFlight<>(vertx, Duration.ofSeconds(30), 10);
+    Promise<String> work = Promise.promise();
+    Future<Flight<String>> first = flights.run("k", work::future);
+    Future<Flight<String>> second = flights.run("k", () -> Future.succeededFuture("never"));
+    work.fail(new IllegalStateException("boom"));
+    assertThatThrownBy(() -> first.await(5, TimeUnit.SECONDS)).hasMessage("boom");
+    assertThatThrownBy(() -> second.await(5, TimeUnit.SECONDS)).hasMessage("boom");
+    assertThat(flights.run("k", () -> Future.succeededFuture("again")).await(5, TimeUnit.SECONDS))
+        .isEqualTo(new Flight<>("again", false));
+  }
+
+  @Test
+  void tooManyWaitersAreTurnedAway() {
+    LocalSingleFlight<String> flights = new LocalSingleFlight<>(vertx, Duration.ofSeconds(30), 2);
+    Promise<String> work = Promise.promise();
+    flights.run("k", work::future);
+    flights.run("k", work::future);
+    flights.run("k", work::future);
+    Future<Flight<String>> third = flights.run("k", work::future);
+    assertThat(third.failed()).isTrue();
+    assertThat(third.cause()).isInstanceOf(CoalescingUnavailableException.class);
+    work.complete("x");
+  }
+
+  @Test
+  void waitersGiveUpAtTheDeadline() {
+    LocalSingleFlight<String> flights = new LocalSingleFlight<>(vertx, Duration.ofMillis(100), 10);
+    Promise<String> work = Promise.promise();
+    flights.run("k", work::future);
+    Future<Flight<String>> waiter = flights.run("k", work::future);
+    assertThatThrownBy(() -> waiter.await(5, TimeUnit.SECONDS))
+        .isInstanceOf(CoalescingUnavailableException.class)
+        .hasMessageContaining("did not finish");
+    work.complete("late");
+  }
+
+  @Test
+  void aThrowingSupplierFailsTheRunInsteadOfWedgingTheKey() throws Exception {
+    LocalSingleFlight<String> flights = new LocalSingleFlight<>(vertx, Duration.ofSeconds(30), 10);
+    Future<Flight<String>> broken = flights.run("k", () -> {
+      throw new IllegalArgumentException("bad");
+    });
+    assertThat(broken.failed()).isTrue();
+    assertThat(flights.run("k", () -> Future.succeededFuture("ok")).await(5, TimeUnit.SECONDS).value()).isEqualTo("ok");
+  }
+}
