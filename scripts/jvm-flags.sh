@@ -11,4 +11,5 @@ GENCACHE_JVM_FLAGS=(
   -Djava.net.preferIPv4Stack=true
   -Dhazelcast.logging.type=slf4j
   -Djava.awt.headless=true
+  -Djava.util.concurrent.ForkJoinPool.common.parallelism=4
 )

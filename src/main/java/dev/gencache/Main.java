@@ -15,9 +15,16 @@ import org.slf4j.LoggerFactory;
 public final class Main {
   private static final Logger log = LoggerFactory.getLogger(Main.class);
 
+  private static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+
   private Main() {}
 
   public static void main(String[] args) {
+    // Hazelcast runs async callbacks on the common pool, or on a new thread per callback when the
+    // pool has parallelism 1 (any machine with two cores or fewer). Must be set before first use.
+    if (System.getProperty(COMMON_POOL_PARALLELISM) == null) {
+      System.setProperty(COMMON_POOL_PARALLELISM, "4");
+    }
     GencacheConfig config;
     Config memberConfig;
     try {
@@ -55,15 +62,24 @@ public final class Main {
 
   /** {@code --config FILE} (or {@code --config=FILE}) wins over {@code GENCACHE_CONFIG}; neither = defaults only. */
   static Path configFile(String[] args) {
+    Path file = null;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
+      String value;
       if (a.equals("--config") && i + 1 < args.length) {
-        return Path.of(args[++i]);
+        value = args[++i];
       } else if (a.startsWith("--config=")) {
-        return Path.of(a.substring("--config=".length()));
+        value = a.substring("--config=".length());
       } else {
         throw new ConfigException("arguments", "usage: gencache [--config FILE]; unexpected \"" + a + "\"");
       }
+      if (file != null) {
+        throw new ConfigException("arguments", "usage: gencache [--config FILE]; --config given twice");
+      }
+      file = Path.of(value);
+    }
+    if (file != null) {
+      return file;
     }
     String env = System.getenv("GENCACHE_CONFIG");
     return env == null || env.isBlank() ? null : Path.of(env);

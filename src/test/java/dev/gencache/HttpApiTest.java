@@ -252,7 +252,7 @@ class HttpApiTest {
   @Test
   void hundredConcurrentIdenticalMissesGenerateOnce() {
     double before = generations();
-    String json = "{\"prompt\":\"one hundred identical requests\",\"size\":\"512x512\"}";
+    String json = "{\"prompt\":\"one hundred identical requests\",\"size\":\"1536x1536\"}";
     List<Future<HttpResponse<Buffer>>> all = new ArrayList<>();
     for (int i = 0; i < 100; i++) {
       all.add(client.post("/v1/images/generations").sendBuffer(Buffer.buffer(json)));
@@ -265,7 +265,8 @@ class HttpApiTest {
     }
     assertThat(generations()).isEqualTo(before + 1);
     assertThat(responses).extracting(HttpResponse::statusCode).containsOnly(200);
-    assertThat(responses).extracting(r -> r.getHeader("X-Cache")).containsOnly("MISS", "COALESCED");
+    // Requests that arrive after the generation finished are plain hits; none may generate again.
+    assertThat(responses).extracting(r -> r.getHeader("X-Cache")).isSubsetOf("MISS", "COALESCED", "HIT");
     assertThat(responses).filteredOn(r -> r.getHeader("X-Cache").equals("MISS")).hasSize(1);
     assertThat(responses).extracting(r -> r.bodyAsJsonObject().getJsonArray("data").getJsonObject(0).getString("url"))
         .hasSize(100).containsOnly(responses.get(0).bodyAsJsonObject().getJsonArray("data").getJsonObject(0).getString("url"));

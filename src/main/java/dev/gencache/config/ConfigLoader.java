@@ -6,10 +6,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -104,7 +106,18 @@ public final class ConfigLoader {
     }
   }
 
+  /** GENCACHE_* variables read by the scripts and the launcher rather than by the config. */
+  private static final Set<String> LAUNCHER_VARIABLES =
+      Set.of("GENCACHE_CONFIG", "GENCACHE_JAVA_OPTS", "GENCACHE_BASE_PORT");
+
   private static void applyEnvironment(Map<String, Object> values, Map<String, String> env) {
+    Set<String> known = new HashSet<>(LAUNCHER_VARIABLES);
+    values.keySet().forEach(k -> known.add(envName(k)));
+    for (String name : env.keySet()) {
+      if (name.startsWith("GENCACHE_") && !known.contains(name)) {
+        throw new ConfigException(name, "unknown environment variable (no such config key)");
+      }
+    }
     for (Map.Entry<String, Object> e : values.entrySet()) {
       String raw = env.get(envName(e.getKey()));
       if (raw != null) {

@@ -4,7 +4,9 @@ import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /** The whole node configuration, validated once at start (see {@code gencache-defaults.yaml}). */
 public record GencacheConfig(
@@ -74,12 +76,20 @@ public record GencacheConfig(
       throw new ConfigException("generation.default-model",
           "\"" + generation.defaultModel() + "\" is not routed to any generator (embedded.models)");
     }
-    String members = s.string("cluster.members");
+    List<String> members = new ArrayList<>();
+    for (String m : s.string("cluster.members").split(",")) {
+      if (!m.isBlank()) {
+        if (!m.strip().matches("[A-Za-z0-9.:\\[\\]-]+")) {
+          throw new ConfigException("cluster.members", "\"" + m.strip() + "\" is not a host or host:port");
+        }
+        members.add(m.strip());
+      }
+    }
     ClusterConfig cluster = new ClusterConfig(
         s.string("cluster.config-file"),
         s.string("cluster.name"),
         (int) s.integer("cluster.port", 0, 65535),
-        members.isEmpty() ? List.of() : List.of(members.split("\\s*,\\s*")),
+        List.copyOf(members),
         s.string("cluster.host"));
     return new GencacheConfig(http, auth, cache, generation, embedded, cluster);
   }
@@ -98,7 +108,8 @@ public record GencacheConfig(
       } catch (IllegalArgumentException e) {
         throw new ConfigException("http.public-url", "is not a URL: " + publicUrl);
       }
-      if (uri.getHost() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))) {
+      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+      if (uri.getHost() == null || !(scheme.equals("http") || scheme.equals("https"))) {
         throw new ConfigException("http.public-url", "must be an absolute http(s) URL, was " + publicUrl);
       }
       publicUrl = publicUrl.replaceAll("/+$", "");

@@ -32,8 +32,7 @@ public final class EmbeddedGenerator implements ImageGenerator {
 
   @Override
   public Future<List<GeneratedImage>> generate(ImageRequest request) {
-    if (pending.addAndGet(request.n()) > capacity) {
-      pending.addAndGet(-request.n());
+    if (!admit(request.n())) {
       return Future.failedFuture(new GeneratorBusyException(NAME, 1));
     }
     List<Future<GeneratedImage>> images = new ArrayList<>(request.n());
@@ -43,6 +42,19 @@ public final class EmbeddedGenerator implements ImageGenerator {
           .andThen(ar -> pending.decrementAndGet()));
     }
     return Future.all(images).map(all -> all.<GeneratedImage>list());
+  }
+
+  /** Admits {@code n} renders within capacity; an idle generator admits any request, however large. */
+  private boolean admit(int n) {
+    while (true) {
+      int now = pending.get();
+      if (now > 0 && now + n > capacity) {
+        return false;
+      }
+      if (pending.compareAndSet(now, now + n)) {
+        return true;
+      }
+    }
   }
 
   private GeneratedImage render(ImageRequest request, int variant) {

@@ -21,23 +21,23 @@ public final class HazelcastImageStore implements ImageStore {
 
   @Override
   public Future<CacheEntry> entry(String requestKey) {
-    return Future.fromCompletionStage(requests.getAsync(requestKey), vertx.getOrCreateContext());
+    return HazelcastFutures.toFuture(requests.getAsync(requestKey), vertx.getOrCreateContext());
   }
 
   @Override
   public Future<ImageBlob> blob(String contentId) {
-    return Future.fromCompletionStage(images.getAsync(contentId), vertx.getOrCreateContext());
+    return HazelcastFutures.toFuture(images.getAsync(contentId), vertx.getOrCreateContext());
   }
 
   @Override
   public Future<Void> putBlob(ImageBlob blob, Duration ttl) {
-    return Future.fromCompletionStage(
+    return HazelcastFutures.toFuture(
         images.setAsync(blob.id(), blob, seconds(ttl), TimeUnit.SECONDS), vertx.getOrCreateContext());
   }
 
   @Override
   public Future<Void> putEntry(String requestKey, CacheEntry entry, Duration ttl) {
-    return Future.fromCompletionStage(
+    return HazelcastFutures.toFuture(
         requests.setAsync(requestKey, entry, seconds(ttl), TimeUnit.SECONDS), vertx.getOrCreateContext());
   }
 
