@@ -66,14 +66,16 @@ public final class GencacheNode {
     options.getEventBusOptions().setHost(config.cluster().host()).setPort(0);
     HazelcastClusterManager clusterManager = new HazelcastClusterManager(memberConfig);
     return Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered()
-        .compose(vertx -> wire(vertx, clusterManager.getHazelcastInstance(), config, clock, registryName)
+        .compose(vertx -> vertx.executeBlocking(() -> new HazelcastImageStore(vertx, clusterManager.getHazelcastInstance()))
+            .compose(store -> wire(vertx, clusterManager.getHazelcastInstance(), store, config, clock, registryName))
             .recover(err -> vertx.close().transform(ignored -> Future.failedFuture(err))));
   }
 
-  private static Future<GencacheNode> wire(Vertx vertx, HazelcastInstance hazelcast, GencacheConfig config,
-      InstantSource clock, String registryName) {
+  /** {@code store} is built off the event loop: creating map proxies may call the cluster. */
+  private static Future<GencacheNode> wire(Vertx vertx, HazelcastInstance hazelcast, ImageStore store,
+      GencacheConfig config, InstantSource clock, String registryName) {
     MeterRegistry registry = BackendRegistries.getNow(registryName);
-    ImageStore store = new HazelcastImageStore(vertx, hazelcast);
+    // Proxies exist by now (the store created them), so these lookups are local.
     HazelcastCacheMetrics.monitor(registry, hazelcast.getMap(ImageStore.IMAGES_MAP));
     HazelcastCacheMetrics.monitor(registry, hazelcast.getMap(ImageStore.REQUESTS_MAP));
     GencacheMetrics metrics = new GencacheMetrics(registry);
