@@ -41,7 +41,8 @@ public record GencacheConfig(
   public record EmbeddedConfig(List<String> models, int threads, int maxQueue, double pricePerImage) {}
 
   /** Empty strings and 0 mean "keep what the Hazelcast file says". */
-  public record ClusterConfig(String configFile, String name, int port, List<String> members, String host) {}
+  public record ClusterConfig(String configFile, String name, int port, List<String> members, String host,
+      int quorum, Duration heartbeat, Duration ackTimeout) {}
 
   static GencacheConfig from(Settings s) {
     AuthConfig auth = new AuthConfig(s.list("auth.tokens"));
@@ -90,7 +91,10 @@ public record GencacheConfig(
         s.string("cluster.name"),
         (int) s.integer("cluster.port", 0, 65535),
         List.copyOf(members),
-        s.string("cluster.host"));
+        s.string("cluster.host"),
+        (int) s.integer("cluster.quorum", 1, 1000),
+        Duration.ofMillis(s.integer("cluster.heartbeat-ms", 50, 60_000)),
+        Duration.ofMillis(s.integer("cluster.ack-timeout-ms", 100, 600_000)));
     return new GencacheConfig(http, auth, cache, generation, embedded, cluster);
   }
 
