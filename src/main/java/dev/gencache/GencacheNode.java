@@ -12,10 +12,11 @@ import dev.gencache.image.CacheResult;
 import dev.gencache.image.GenerationCallParser;
 import dev.gencache.image.ImageRoutes;
 import dev.gencache.image.ImageService;
+import dev.gencache.image.StoredResults;
 import dev.gencache.metrics.GencacheMetrics;
 import dev.gencache.store.HazelcastImageStore;
 import dev.gencache.store.ImageStore;
-import dev.gencache.store.LocalSingleFlight;
+import dev.gencache.store.ClusterSingleFlight;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.HazelcastCacheMetrics;
 import io.vertx.core.DeploymentOptions;
@@ -55,8 +56,27 @@ public final class GencacheNode {
     this.serving = serving;
   }
 
+  /** Builds the generators of a node; tests pass their own. */
+  public interface GeneratorFactory {
+    GeneratorRegistry create(Vertx vertx, GencacheConfig config);
+  }
+
+  /** The production generators: the embedded renderer on its own worker pool. */
+  public static final GeneratorFactory DEFAULT_GENERATORS = (vertx, config) -> {
+    WorkerExecutor renderPool = vertx.createSharedWorkerExecutor("gencache-embedded",
+        config.embedded().threads(), config.generation().timeout().toSeconds(), TimeUnit.SECONDS);
+    return new GeneratorRegistry().register(
+        new EmbeddedGenerator(renderPool, config.embedded().threads(), config.embedded().maxQueue()),
+        config.embedded().models(), config.embedded().pricePerImage());
+  };
+
   /** Joins the cluster described by {@code memberConfig} and starts serving; {@code clock} drives TTLs. */
   public static Future<GencacheNode> start(GencacheConfig config, Config memberConfig, InstantSource clock) {
+    return start(config, memberConfig, clock, DEFAULT_GENERATORS);
+  }
+
+  public static Future<GencacheNode> start(GencacheConfig config, Config memberConfig, InstantSource clock,
+      GeneratorFactory generatorFactory) {
     String registryName = "gencache-" + UUID.randomUUID();
     VertxOptions options = new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
         .setEnabled(true)
@@ -67,28 +87,27 @@ public final class GencacheNode {
     HazelcastClusterManager clusterManager = new HazelcastClusterManager(memberConfig);
     return Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered()
         .compose(vertx -> vertx.executeBlocking(() -> new HazelcastImageStore(vertx, clusterManager.getHazelcastInstance()))
-            .compose(store -> wire(vertx, clusterManager.getHazelcastInstance(), store, config, clock, registryName))
+            .compose(store -> wire(vertx, clusterManager, store, config, clock, registryName, generatorFactory))
             .recover(err -> vertx.close().transform(ignored -> Future.failedFuture(err))));
   }
 
   /** {@code store} is built off the event loop: creating map proxies may call the cluster. */
-  private static Future<GencacheNode> wire(Vertx vertx, HazelcastInstance hazelcast, ImageStore store,
-      GencacheConfig config, InstantSource clock, String registryName) {
+  private static Future<GencacheNode> wire(Vertx vertx, HazelcastClusterManager clusterManager, ImageStore store,
+      GencacheConfig config, InstantSource clock, String registryName, GeneratorFactory generatorFactory) {
+    HazelcastInstance hazelcast = clusterManager.getHazelcastInstance();
     MeterRegistry registry = BackendRegistries.getNow(registryName);
     // Proxies exist by now (the store created them), so these lookups are local.
     HazelcastCacheMetrics.monitor(registry, hazelcast.getMap(ImageStore.IMAGES_MAP));
     HazelcastCacheMetrics.monitor(registry, hazelcast.getMap(ImageStore.REQUESTS_MAP));
     GencacheMetrics metrics = new GencacheMetrics(registry);
 
-    WorkerExecutor renderPool = vertx.createSharedWorkerExecutor("gencache-embedded",
-        config.embedded().threads(), config.generation().timeout().toSeconds(), TimeUnit.SECONDS);
-    GeneratorRegistry generators = new GeneratorRegistry().register(
-        new EmbeddedGenerator(renderPool, config.embedded().threads(), config.embedded().maxQueue()),
-        config.embedded().models(), config.embedded().pricePerImage());
-
-    ImageService service = new ImageService(vertx, store,
-        new LocalSingleFlight<CacheResult>(vertx, config.cache().coalesceWait(), config.cache().maxWaitersPerKey()),
-        generators, metrics, clock, config.cache(), config.generation().timeout());
+    GeneratorRegistry generators = generatorFactory.create(vertx, config);
+    // A claim outlives the generation timeout, so only a dead or hung claimant ever loses it.
+    ClusterSingleFlight<CacheResult> flights = new ClusterSingleFlight<>(vertx, hazelcast, clusterManager.getNodeId(),
+        config.generation().timeout().plusSeconds(10), config.cache().coalesceWait(), config.cache().maxWaitersPerKey(),
+        new StoredResults(store)::read);
+    ImageService service = new ImageService(vertx, store, flights, generators, metrics, clock, config.cache(),
+        config.generation().timeout());
     GenerationCallParser parser = new GenerationCallParser(generators.generatorByModel(),
         config.generation().defaultModel(), config.cache().lowercasePrompts(), config.cache().maxTtl());
 
@@ -97,11 +116,11 @@ public final class GencacheNode {
         new ImageRoutes(service, parser, clock, config.http().publicUrl(), config.http().maxBodyBytes()),
         new OpsRoutes(() -> notReadyReason(serving, hazelcast), registryName));
     List<HttpServerVerticle> servers = new CopyOnWriteArrayList<>();
-    return vertx.deployVerticle(() -> {
+    return flights.start().compose(started -> vertx.deployVerticle(() -> {
       HttpServerVerticle server = new HttpServerVerticle(config.http(), config.auth(), routes);
       servers.add(server);
       return server;
-    }, new DeploymentOptions().setInstances(config.http().instances()))
+    }, new DeploymentOptions().setInstances(config.http().instances())))
         .map(id -> {
           serving.set(true);
           return new GencacheNode(vertx, hazelcast, registry, servers, serving);

@@ -8,6 +8,8 @@ import dev.gencache.config.ConfigException;
 import dev.gencache.config.GencacheConfig.CacheConfig;
 import dev.gencache.config.GencacheConfig.ClusterConfig;
 import dev.gencache.store.CacheEntrySerializer;
+import dev.gencache.store.ClaimProcessor;
+import dev.gencache.store.ClaimSerializer;
 import dev.gencache.store.ImageBlobSerializer;
 import dev.gencache.store.ImageStore;
 import java.io.FileNotFoundException;
@@ -39,7 +41,9 @@ public final class MemberConfig {
     images.getEvictionConfig().setSize(cache.maxMbPerMember());
     config.getSerializationConfig().getCompactSerializationConfig()
         .addSerializer(new ImageBlobSerializer())
-        .addSerializer(new CacheEntrySerializer());
+        .addSerializer(new CacheEntrySerializer())
+        .addSerializer(new ClaimSerializer())
+        .addSerializer(new ClaimProcessor.Serializer());
     return config;
   }
 

@@ -1,5 +1,6 @@
 package dev.gencache.image;
 
+import dev.gencache.cluster.Addresses;
 import dev.gencache.config.GencacheConfig.CacheConfig;
 import dev.gencache.generate.GeneratedImage;
 import dev.gencache.generate.GenerationFailedException;
@@ -12,6 +13,8 @@ import dev.gencache.store.ImageStore;
 import dev.gencache.store.SingleFlight;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -40,6 +43,7 @@ public final class ImageService {
   private final InstantSource clock;
   private final CacheConfig cache;
   private final Duration generationTimeout;
+  private final StoredResults stored;
 
   public ImageService(Vertx vertx, ImageStore store, SingleFlight<CacheResult> flights, GeneratorRegistry generators,
       GencacheMetrics metrics, InstantSource clock, CacheConfig cache, Duration generationTimeout) {
@@ -51,6 +55,7 @@ public final class ImageService {
     this.clock = clock;
     this.cache = cache;
     this.generationTimeout = generationTimeout;
+    this.stored = new StoredResults(store);
   }
 
   /** Answers {@code call} under the request's cache directives; counts the request by its outcome. */
@@ -84,7 +89,7 @@ public final class ImageService {
       if (entry == null) {
         return Future.succeededFuture(Lookup.NOTHING);
       }
-      return blobs(entry).map(images -> {
+      return stored.blobs(entry).map(images -> {
         Instant now = clock.instant();
         if (images == null || !entry.isServable(now)) {
           return Lookup.NOTHING; // content evicted under the entry, or past its stale window
@@ -114,21 +119,6 @@ public final class ImageService {
     boolean withinMaxStale = d.maxStaleSeconds() < 0 || staleFor <= d.maxStaleSeconds();
     boolean withinMaxAge = d.maxAgeSeconds() < 0 || entry.age(now).toSeconds() <= d.maxAgeSeconds();
     return withinMaxStale && withinMaxAge && d.minFreshSeconds() < 0;
-  }
-
-  /** All blobs of an entry, or {@code null} when any of them is gone. */
-  private Future<List<ImageBlob>> blobs(CacheEntry entry) {
-    if (entry.contentIds().size() == 1) {
-      return store.blob(entry.contentIds().get(0)).map(b -> b == null ? null : List.of(b));
-    }
-    List<Future<ImageBlob>> reads = new ArrayList<>();
-    for (String id : entry.contentIds()) {
-      reads.add(store.blob(id));
-    }
-    return Future.all(reads).map(all -> {
-      List<ImageBlob> images = all.list();
-      return images.contains(null) ? null : images;
-    });
   }
 
   private Future<CacheResult> produce(GenerationCall call, CacheDirectives d, Lookup cached) {
@@ -215,6 +205,12 @@ public final class ImageService {
     Duration entryTtl = Duration.between(clock.instant(), result.entry().staleUntil());
     return Future.all(writes)
         .compose(ok -> store.putEntry(result.key(), result.entry(), entryTtl))
+        .andThen(ar -> {
+          if (ar.succeeded()) {
+            vertx.eventBus().publish(Addresses.EVENTS, new JsonObject().put("type", "image.ready")
+                .put("key", result.key()).put("ids", new JsonArray(result.entry().contentIds())));
+          }
+        })
         .map(result);
   }
 

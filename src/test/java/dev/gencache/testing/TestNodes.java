@@ -39,10 +39,40 @@ public final class TestNodes {
   }
 
   public static GencacheNode start(GencacheConfig config, InstantSource clock) {
+    return start(config, clock, GencacheNode.DEFAULT_GENERATORS);
+  }
+
+  public static GencacheNode start(GencacheConfig config, InstantSource clock, GencacheNode.GeneratorFactory generators) {
     try {
-      return GencacheNode.start(config, memberConfig(config), clock).await(60, TimeUnit.SECONDS);
+      return GencacheNode.start(config, memberConfig(config), clock, generators).await(60, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException("node did not start", e);
+    }
+  }
+
+  /** Kills a member the way a crash would: no graceful leave, partitions recovered from backups. */
+  public static void crash(GencacheNode node) {
+    node.hazelcast().getLifecycleService().terminate();
+    try {
+      node.vertx().close().await(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      // the cluster manager is already gone; the rest of Vert.x still closes
+    }
+  }
+
+  /** Polls {@code condition} until it holds or {@code timeout} passes. */
+  public static void eventually(java.time.Duration timeout, String what, java.util.function.BooleanSupplier condition) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
     }
   }
 

@@ -1,0 +1,224 @@
+package dev.gencache.store;
+
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.IMap;
+import dev.gencache.cluster.Addresses;
+import dev.gencache.generate.GenerationFailedException;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link SingleFlight} across the cluster. Requests on one node first coalesce locally; the one that
+ * goes on claims the key in the {@code gencache-inflight} map ({@link ClaimProcessor}, atomic, with a
+ * lease). The claimant generates and stores; every other node's request waits for the claimant's
+ * message on {@link Addresses#FLIGHTS} and then reads the stored result. A waiter takes over the
+ * claim when the claimant's member leaves the cluster or its lease lapses.
+ */
+public final class ClusterSingleFlight<T> implements SingleFlight<T> {
+  public static final String INFLIGHT_MAP = "gencache-inflight";
+  private static final Logger log = LoggerFactory.getLogger(ClusterSingleFlight.class);
+  /** A done claim lingers this long, so a request racing the release reads the result instead of regenerating. */
+  private static final Duration DONE_LINGER = Duration.ofSeconds(10);
+
+  private final Vertx vertx;
+  private final HazelcastInstance hazelcast;
+  private final IMap<String, Claim> claims;
+  private final String nodeId;
+  private final Duration lease;
+  private final Duration waitDeadline;
+  private final Function<String, Future<T>> storedResult;
+  private final LocalSingleFlight<Flight<T>> local;
+  private final ConcurrentHashMap<String, Waiter<T>> waiters = new ConcurrentHashMap<>();
+  private MessageConsumer<JsonObject> consumer;
+  private UUID membershipRegistration;
+
+  /**
+   * @param lease        how long a claim holds without its owner finishing (longer than the generation timeout)
+   * @param storedResult reads the result a finished generation stored under a key, or {@code null}
+   */
+  public ClusterSingleFlight(Vertx vertx, HazelcastInstance hazelcast, String nodeId, Duration lease,
+      Duration waitDeadline, int maxWaitersPerKey, Function<String, Future<T>> storedResult) {
+    this.vertx = vertx;
+    this.hazelcast = hazelcast;
+    this.claims = hazelcast.getMap(INFLIGHT_MAP);
+    this.nodeId = nodeId;
+    this.lease = lease;
+    this.waitDeadline = waitDeadline;
+    this.storedResult = storedResult;
+    this.local = new LocalSingleFlight<>(vertx, waitDeadline, maxWaitersPerKey);
+  }
+
+  /** Listens for finished generations and departed members; complete before serving. */
+  public Future<Void> start() {
+    consumer = vertx.eventBus().consumer(Addresses.FLIGHTS, msg -> onFlightDone(msg.body()));
+    membershipRegistration = hazelcast.getCluster().addMembershipListener(new MembershipListener() {
+      @Override
+      public void memberAdded(MembershipEvent event) {}
+
+      @Override
+      public void memberRemoved(MembershipEvent event) {
+        Object departed = event.getMember().getAttribute("__vertx.nodeId");
+        if (departed != null) {
+          vertx.runOnContext(v -> takeOverFrom(departed.toString())); // never block Hazelcast's event thread
+        }
+      }
+    });
+    return consumer.completion();
+  }
+
+  public Future<Void> stop() {
+    if (membershipRegistration != null) {
+      hazelcast.getCluster().removeMembershipListener(membershipRegistration);
+    }
+    return consumer == null ? Future.succeededFuture() : consumer.unregister();
+  }
+
+  @Override
+  public Future<Flight<T>> run(String key, Supplier<Future<T>> work) {
+    return local.run(key, () -> clusterRun(key, work))
+        .map(f -> f.joined() ? new Flight<>(f.value().value(), true) : f.value());
+  }
+
+  private Future<Flight<T>> clusterRun(String key, Supplier<Future<T>> work) {
+    Context context = vertx.getOrCreateContext();
+    Waiter<T> waiter = new Waiter<>(key, context, work);
+    waiters.put(key, waiter); // before claiming, so a finish message cannot slip past
+    long timer = vertx.setTimer(waitDeadline.toMillis(), id -> waiter.fail(new CoalescingUnavailableException(
+        "an identical generation did not finish within " + waitDeadline.toSeconds() + " s", 5)));
+    claim(waiter, null);
+    return waiter.promise.future().andThen(ar -> {
+      vertx.cancelTimer(timer);
+      vertx.cancelTimer(waiter.leaseTimer);
+      waiters.remove(key, waiter);
+    });
+  }
+
+  private void claim(Waiter<T> waiter, String replaceOwner) {
+    if (waiter.promise.future().isComplete()) {
+      return;
+    }
+    HazelcastFutures.toFuture(claims.submitToKey(waiter.key, new ClaimProcessor(nodeId, lease.toMillis(), replaceOwner)),
+            waiter.context)
+        .onSuccess(claim -> onClaim(waiter, claim))
+        .onFailure(waiter::fail);
+  }
+
+  private void onClaim(Waiter<T> waiter, Claim claim) {
+    if (claim.owner().equals(nodeId) && !claim.done()) {
+      if (waiter.running) {
+        return; // our own claim came back on a re-check
+      }
+      waiter.running = true;
+      generate(waiter);
+    } else if (claim.done()) {
+      readStored(waiter);
+    } else {
+      waiter.owner = claim.owner();
+      vertx.cancelTimer(waiter.leaseTimer);
+      // A live claimant finishes within its lease; past it, assume it hung and take over.
+      waiter.leaseTimer = vertx.setTimer(lease.toMillis() + 1000, id -> claim(waiter, claim.owner()));
+    }
+  }
+
+  private void generate(Waiter<T> waiter) {
+    String key = waiter.key;
+    Future<T> result;
+    try {
+      result = waiter.work.get();
+    } catch (RuntimeException e) {
+      result = Future.failedFuture(e);
+    }
+    result.onComplete(ar -> {
+      if (ar.succeeded()) {
+        HazelcastFutures.toFuture(claims.setAsync(key, new Claim(nodeId, true), DONE_LINGER.toMillis(),
+                TimeUnit.MILLISECONDS), waiter.context)
+            .onComplete(done -> announce(key, true))
+            .onComplete(done -> waiter.complete(new Flight<>(ar.result(), false)));
+      } else {
+        HazelcastFutures.toFuture(claims.removeAsync(key), waiter.context)
+            .onComplete(removed -> announce(key, false))
+            .onComplete(removed -> waiter.fail(ar.cause()));
+      }
+    });
+  }
+
+  private void announce(String key, boolean ok) {
+    vertx.eventBus().publish(Addresses.FLIGHTS, new JsonObject().put("key", key).put("ok", ok).put("owner", nodeId));
+  }
+
+  private void onFlightDone(JsonObject msg) {
+    Waiter<T> waiter = waiters.get(msg.getString("key"));
+    if (waiter == null || waiter.running) {
+      return;
+    }
+    waiter.context.runOnContext(v -> {
+      if (msg.getBoolean("ok", false)) {
+        readStored(waiter);
+      } else {
+        waiter.fail(new GenerationFailedException("on node " + msg.getString("owner"),
+            new IllegalStateException("an identical generation failed")));
+      }
+    });
+  }
+
+  private void readStored(Waiter<T> waiter) {
+    storedResult.apply(waiter.key).onComplete(ar -> {
+      if (ar.succeeded() && ar.result() != null) {
+        waiter.complete(new Flight<>(ar.result(), true));
+      } else if (ar.failed()) {
+        waiter.fail(ar.cause());
+      } else {
+        log.warn("Generation of {} finished but its result is gone; generating here", waiter.key);
+        claims.removeAsync(waiter.key);
+        vertx.setTimer(1, id -> claim(waiter, null));
+      }
+    });
+  }
+
+  private void takeOverFrom(String departedNode) {
+    for (Waiter<T> waiter : waiters.values()) {
+      if (departedNode.equals(waiter.owner) && !waiter.running) {
+        log.info("Node {} left while generating {}; taking over", departedNode, waiter.key);
+        waiter.context.runOnContext(v -> claim(waiter, departedNode));
+      }
+    }
+  }
+
+  private static final class Waiter<T> {
+    final String key;
+    final Context context;
+    final Supplier<Future<T>> work;
+    final Promise<Flight<T>> promise = Promise.promise();
+    volatile String owner;
+    volatile boolean running;
+    volatile long leaseTimer = -1;
+
+    Waiter(String key, Context context, Supplier<Future<T>> work) {
+      this.key = key;
+      this.context = context;
+      this.work = work;
+    }
+
+    void complete(Flight<T> flight) {
+      context.runOnContext(v -> promise.tryComplete(flight));
+    }
+
+    void fail(Throwable err) {
+      context.runOnContext(v -> promise.tryFail(err));
+    }
+  }
+}

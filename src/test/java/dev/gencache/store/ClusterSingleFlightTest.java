@@ -1,0 +1,117 @@
+package dev.gencache.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gencache.GencacheNode;
+import dev.gencache.config.GencacheConfig;
+import dev.gencache.generate.CountingGenerator;
+import dev.gencache.generate.GeneratorRegistry;
+import dev.gencache.testing.TestNodes;
+import io.micrometer.core.instrument.Gauge;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Single-flight across three real members: one generation per key in the whole cluster. */
+class ClusterSingleFlightTest {
+  private final List<GencacheNode> nodes = new ArrayList<>();
+  private final List<CountingGenerator> generators = new ArrayList<>();
+  private final List<WebClient> clients = new ArrayList<>();
+
+  private void startCluster(int size) {
+    String name = TestNodes.randomClusterName();
+    for (int i = 0; i < size; i++) {
+      CountingGenerator generator = new CountingGenerator();
+      generator.hold();
+      GencacheConfig config = TestNodes.config(name, Map.of());
+      GencacheNode node = TestNodes.start(config, Clock.systemUTC(),
+          (vertx, c) -> new GeneratorRegistry().register(generator, List.of("embedded"), 0.0));
+      nodes.add(node);
+      generators.add(generator);
+      clients.add(WebClient.create(node.vertx(), new WebClientOptions().setDefaultHost("127.0.0.1")
+          .setDefaultPort(node.httpPort()), new PoolOptions().setHttp1MaxSize(100)));
+    }
+    TestNodes.eventually(Duration.ofSeconds(30), "all members joined",
+        () -> nodes.get(0).hazelcast().getCluster().getMembers().size() == size);
+  }
+
+  @AfterEach
+  void stop() {
+    clients.forEach(WebClient::close);
+    nodes.forEach(n -> {
+      try {
+        TestNodes.stop(n);
+      } catch (RuntimeException e) {
+        // crashed members are already closed
+      }
+    });
+  }
+
+  private int totalCalls() {
+    return generators.stream().mapToInt(g -> g.calls.get()).sum();
+  }
+
+  private double activeRequests(int node) {
+    return nodes.get(node).registry().find("vertx.http.server.active.requests").gauges().stream()
+        .mapToDouble(Gauge::value).sum();
+  }
+
+  private Future<HttpResponse<Buffer>> post(int node, String prompt) {
+    return clients.get(node).post("/v1/images/generations")
+        .sendBuffer(Buffer.buffer("{\"prompt\":\"" + prompt + "\",\"size\":\"64x64\"}"));
+  }
+
+  @Test
+  void hundredFiftyRequestsOverThreeNodesGenerateOnce() throws Exception {
+    startCluster(3);
+    List<Future<HttpResponse<Buffer>>> all = new ArrayList<>();
+    for (int i = 0; i < 150; i++) {
+      all.add(post(i % 3, "one generation for the whole cluster"));
+    }
+    TestNodes.eventually(Duration.ofSeconds(30), "150 requests in flight",
+        () -> activeRequests(0) + activeRequests(1) + activeRequests(2) == 150 && totalCalls() == 1);
+    generators.forEach(CountingGenerator::release);
+    List<HttpResponse<Buffer>> responses = Future.all(all).await(30, TimeUnit.SECONDS).list();
+
+    assertThat(totalCalls()).isEqualTo(1);
+    assertThat(responses).extracting(HttpResponse::statusCode).containsOnly(200);
+    assertThat(responses).filteredOn(r -> r.getHeader("X-Cache").equals("MISS")).hasSize(1);
+    assertThat(responses).filteredOn(r -> r.getHeader("X-Cache").equals("COALESCED")).hasSize(149);
+    assertThat(responses).extracting(r -> r.bodyAsJsonObject().getJsonObject("gencache").getJsonArray("ids"))
+        .containsOnly(responses.get(0).bodyAsJsonObject().getJsonObject("gencache").getJsonArray("ids"));
+  }
+
+  @Test
+  void aWaiterTakesOverWhenTheClaimantDiesMidGeneration() throws Exception {
+    startCluster(3);
+    Future<HttpResponse<Buffer>> doomed = post(0, "claimant dies");
+    TestNodes.eventually(Duration.ofSeconds(10), "node 1 claimed and started generating",
+        () -> generators.get(0).calls.get() == 1);
+    List<Future<HttpResponse<Buffer>>> waiting = List.of(post(1, "claimant dies"), post(2, "claimant dies"));
+    TestNodes.eventually(Duration.ofSeconds(10), "the other nodes wait",
+        () -> activeRequests(1) == 1 && activeRequests(2) == 1);
+    assertThat(generators.get(1).calls.get() + generators.get(2).calls.get()).isZero();
+
+    TestNodes.crash(nodes.get(0));
+    TestNodes.eventually(Duration.ofSeconds(30), "a survivor took over the claim",
+        () -> generators.get(1).calls.get() + generators.get(2).calls.get() == 1);
+    generators.get(1).release();
+    generators.get(2).release();
+    List<HttpResponse<Buffer>> responses = Future.all(waiting).await(30, TimeUnit.SECONDS).list();
+    assertThat(responses).extracting(HttpResponse::statusCode).containsOnly(200);
+    assertThat(responses).extracting(r -> r.getHeader("X-Cache")).containsExactlyInAnyOrder("MISS", "COALESCED");
+    assertThat(generators.get(1).calls.get() + generators.get(2).calls.get()).isEqualTo(1);
+    assertThat(doomed.isComplete() && doomed.succeeded()).isFalse();
+  }
+}
