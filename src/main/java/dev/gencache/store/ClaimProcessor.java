@@ -10,21 +10,24 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Atomically claims a key for {@code nodeId} on the key's partition thread, with a lease. The claim is
- * taken when the key is free, or when it is held (not done) by {@code replaceOwner}, a node that died
- * or let its lease lapse. Returns the claim in force afterwards: the caller generates only if it is
- * the owner of a claim that is not done.
+ * taken when the key is free, when its generation finished before this request started
+ * ({@code startedAtMillis}), or when it is held (not done) by {@code replaceOwner}, a node that died or
+ * let its lease lapse. Returns the claim in force afterwards: the caller generates only if it is the
+ * owner of a claim that is not done.
  */
-public record ClaimProcessor(String nodeId, long leaseMillis, String replaceOwner)
+public record ClaimProcessor(String nodeId, long leaseMillis, String replaceOwner, long startedAtMillis)
     implements EntryProcessor<String, Claim, Claim> {
 
   @Override
   public Claim process(Map.Entry<String, Claim> entry) {
     Claim current = entry.getValue();
-    boolean free = current == null || (!current.done() && current.owner().equals(replaceOwner));
+    boolean free = current == null
+        || (current.done() && current.finishedAtMillis() < startedAtMillis)
+        || (!current.done() && current.owner().equals(replaceOwner));
     if (!free) {
       return current;
     }
-    Claim mine = new Claim(nodeId, false);
+    Claim mine = Claim.running(nodeId);
     ((ExtendedMapEntry<String, Claim>) entry).setValue(mine, leaseMillis, TimeUnit.MILLISECONDS);
     return mine;
   }
@@ -33,7 +36,8 @@ public record ClaimProcessor(String nodeId, long leaseMillis, String replaceOwne
   public static final class Serializer implements CompactSerializer<ClaimProcessor> {
     @Override
     public ClaimProcessor read(CompactReader in) {
-      return new ClaimProcessor(in.readString("nodeId"), in.readInt64("leaseMillis"), in.readString("replaceOwner"));
+      return new ClaimProcessor(in.readString("nodeId"), in.readInt64("leaseMillis"), in.readString("replaceOwner"),
+          in.readInt64("startedAt"));
     }
 
     @Override
@@ -41,6 +45,7 @@ public record ClaimProcessor(String nodeId, long leaseMillis, String replaceOwne
       out.writeString("nodeId", p.nodeId());
       out.writeInt64("leaseMillis", p.leaseMillis());
       out.writeString("replaceOwner", p.replaceOwner());
+      out.writeInt64("startedAt", p.startedAtMillis());
     }
 
     @Override

@@ -8,13 +8,14 @@ import com.hazelcast.nio.serialization.compact.CompactWriter;
 public final class ClaimSerializer implements CompactSerializer<Claim> {
   @Override
   public Claim read(CompactReader in) {
-    return new Claim(in.readString("owner"), in.readBoolean("done"));
+    return new Claim(in.readString("owner"), in.readBoolean("done"), in.readInt64("finishedAt"));
   }
 
   @Override
   public void write(CompactWriter out, Claim claim) {
     out.writeString("owner", claim.owner());
     out.writeBoolean("done", claim.done());
+    out.writeInt64("finishedAt", claim.finishedAtMillis());
   }
 
   @Override

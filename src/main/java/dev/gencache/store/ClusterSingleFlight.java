@@ -111,7 +111,8 @@ public final class ClusterSingleFlight<T> implements SingleFlight<T> {
     if (waiter.promise.future().isComplete()) {
       return;
     }
-    HazelcastFutures.toFuture(claims.submitToKey(waiter.key, new ClaimProcessor(nodeId, lease.toMillis(), replaceOwner)),
+    HazelcastFutures.toFuture(claims.submitToKey(waiter.key, new ClaimProcessor(nodeId, lease.toMillis(), replaceOwner,
+            waiter.startedAtMillis)),
             waiter.context)
         .onSuccess(claim -> onClaim(waiter, claim))
         .onFailure(waiter::fail);
@@ -144,7 +145,7 @@ public final class ClusterSingleFlight<T> implements SingleFlight<T> {
     }
     result.onComplete(ar -> {
       if (ar.succeeded()) {
-        HazelcastFutures.toFuture(claims.setAsync(key, new Claim(nodeId, true), DONE_LINGER.toMillis(),
+        HazelcastFutures.toFuture(claims.setAsync(key, new Claim(nodeId, true, System.currentTimeMillis()), DONE_LINGER.toMillis(),
                 TimeUnit.MILLISECONDS), waiter.context)
             .onComplete(done -> announce(key, true))
             .onComplete(done -> waiter.complete(new Flight<>(ar.result(), false)));
@@ -203,6 +204,8 @@ public final class ClusterSingleFlight<T> implements SingleFlight<T> {
     final Context context;
     final Supplier<Future<T>> work;
     final Promise<Flight<T>> promise = Promise.promise();
+    // Wall clock on purpose: claims are about real concurrency, not the cache's (injectable) TTL clock.
+    final long startedAtMillis = System.currentTimeMillis();
     volatile String owner;
     volatile boolean running;
     volatile long leaseTimer = -1;
