@@ -2,6 +2,17 @@ package dev.gencache;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.core.HazelcastInstance;
+import dev.gencache.cluster.ClusterRoutes;
+import dev.gencache.cluster.NodeInbox;
+import dev.gencache.cluster.eviction.AccessLog;
+import dev.gencache.cluster.eviction.CacheSweeper;
+import dev.gencache.cluster.eviction.TagExpiryRoutes;
+import dev.gencache.cluster.invalidation.Fences;
+import dev.gencache.cluster.invalidation.InvalidationRoutes;
+import dev.gencache.cluster.invalidation.InvalidationService;
+import dev.gencache.cluster.leader.HazelcastLeadership;
+import dev.gencache.cluster.leader.LeaderElection;
+import dev.gencache.cluster.leader.LeaderVerticle;
 import dev.gencache.config.GencacheConfig;
 import dev.gencache.generate.EmbeddedGenerator;
 import dev.gencache.generate.GeneratorRegistry;
@@ -14,6 +25,7 @@ import dev.gencache.image.ImageRoutes;
 import dev.gencache.image.ImageService;
 import dev.gencache.image.StoredResults;
 import dev.gencache.metrics.GencacheMetrics;
+import dev.gencache.store.FencedImageStore;
 import dev.gencache.store.HazelcastImageStore;
 import dev.gencache.store.ImageStore;
 import dev.gencache.store.ClusterSingleFlight;
@@ -41,19 +53,25 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * HTTP servers deployed. Owns the lifecycle; {@link Main} and the tests both start nodes through here.
  */
 public final class GencacheNode {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(GencacheNode.class);
   private final Vertx vertx;
   private final HazelcastInstance hazelcast;
   private final MeterRegistry registry;
   private final List<HttpServerVerticle> servers;
   private final AtomicBoolean serving;
+  private final LeaderElection leadership;
+  private final CacheSweeper sweeper;
+  private final InvalidationService invalidations;
 
-  private GencacheNode(Vertx vertx, HazelcastInstance hazelcast, MeterRegistry registry,
-      List<HttpServerVerticle> servers, AtomicBoolean serving) {
-    this.vertx = vertx;
-    this.hazelcast = hazelcast;
-    this.registry = registry;
-    this.servers = servers;
-    this.serving = serving;
+  private GencacheNode(Parts parts) {
+    this.vertx = parts.vertx;
+    this.hazelcast = parts.hazelcast;
+    this.registry = parts.registry;
+    this.servers = parts.servers;
+    this.serving = parts.serving;
+    this.leadership = parts.leadership;
+    this.sweeper = parts.sweeper;
+    this.invalidations = parts.invalidations;
   }
 
   /** Builds the generators of a node; tests pass their own. */
@@ -86,53 +104,103 @@ public final class GencacheNode {
     options.getEventBusOptions().setHost(config.cluster().host()).setPort(0);
     HazelcastClusterManager clusterManager = new HazelcastClusterManager(memberConfig);
     return Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered()
-        .compose(vertx -> vertx.executeBlocking(() -> new HazelcastImageStore(vertx, clusterManager.getHazelcastInstance()))
-            .compose(store -> wire(vertx, clusterManager, store, config, clock, registryName, generatorFactory))
+        // Assembly creates map proxies, which may call the cluster: keep it off the event loop.
+        .compose(vertx -> vertx.executeBlocking(() -> new Parts(vertx, clusterManager, config, clock, registryName,
+                generatorFactory))
+            .compose(Parts::start)
             .recover(err -> vertx.close().transform(ignored -> Future.failedFuture(err))));
   }
 
-  /** {@code store} is built off the event loop: creating map proxies may call the cluster. */
-  private static Future<GencacheNode> wire(Vertx vertx, HazelcastClusterManager clusterManager, ImageStore store,
-      GencacheConfig config, InstantSource clock, String registryName, GeneratorFactory generatorFactory) {
-    HazelcastInstance hazelcast = clusterManager.getHazelcastInstance();
-    MeterRegistry registry = BackendRegistries.getNow(registryName);
-    // Proxies exist by now (the store created them), so these lookups are local.
-    HazelcastCacheMetrics.monitor(registry, hazelcast.getMap(ImageStore.IMAGES_MAP));
-    HazelcastCacheMetrics.monitor(registry, hazelcast.getMap(ImageStore.REQUESTS_MAP));
-    GencacheMetrics metrics = new GencacheMetrics(registry);
+  /** Every feature of a node, built and wired; {@link #start()} brings them up in dependency order. */
+  private static final class Parts {
+    final Vertx vertx;
+    final GencacheConfig config;
+    final HazelcastInstance hazelcast;
+    final MeterRegistry registry;
+    final HazelcastLeadership leadership;
+    final NodeInbox inbox;
+    final ClusterSingleFlight<CacheResult> flights;
+    final InvalidationService invalidations;
+    final CacheSweeper sweeper;
+    final AccessLog accessLog;
+    final ClusterRoutes clusterRoutes;
+    final List<Routes> routes;
+    final List<HttpServerVerticle> servers = new CopyOnWriteArrayList<>();
+    final AtomicBoolean serving = new AtomicBoolean();
 
-    GeneratorRegistry generators = generatorFactory.create(vertx, config);
-    // A claim outlives the generation timeout, so only a dead or hung claimant ever loses it.
-    ClusterSingleFlight<CacheResult> flights = new ClusterSingleFlight<>(vertx, hazelcast, clusterManager.getNodeId(),
-        config.generation().timeout().plusSeconds(10), config.cache().coalesceWait(), config.cache().maxWaitersPerKey(),
-        new StoredResults(store)::read);
-    ImageService service = new ImageService(vertx, store, flights, generators, metrics, clock, config.cache(),
-        config.generation().timeout());
-    GenerationCallParser parser = new GenerationCallParser(generators.generatorByModel(),
-        config.generation().defaultModel(), config.cache().lowercasePrompts(), config.cache().maxTtl());
+    Parts(Vertx vertx, HazelcastClusterManager clusterManager, GencacheConfig config, InstantSource clock,
+        String registryName, GeneratorFactory generatorFactory) {
+      this.vertx = vertx;
+      this.config = config;
+      this.hazelcast = clusterManager.getHazelcastInstance();
+      this.registry = BackendRegistries.getNow(registryName);
+      String nodeId = clusterManager.getNodeId();
+      HazelcastCacheMetrics.monitor(registry, hazelcast.getMap(ImageStore.IMAGES_MAP));
+      HazelcastCacheMetrics.monitor(registry, hazelcast.getMap(ImageStore.REQUESTS_MAP));
+      GencacheMetrics metrics = new GencacheMetrics(registry);
 
-    AtomicBoolean serving = new AtomicBoolean();
-    List<Routes> routes = List.of(
-        new ImageRoutes(service, parser, clock, config.http().publicUrl(), config.http().maxBodyBytes()),
-        new OpsRoutes(() -> notReadyReason(serving, hazelcast), registryName));
-    List<HttpServerVerticle> servers = new CopyOnWriteArrayList<>();
-    return flights.start().compose(started -> vertx.deployVerticle(() -> {
-      HttpServerVerticle server = new HttpServerVerticle(config.http(), config.auth(), routes);
-      servers.add(server);
-      return server;
-    }, new DeploymentOptions().setInstances(config.http().instances())))
-        .map(id -> {
-          serving.set(true);
-          return new GencacheNode(vertx, hazelcast, registry, servers, serving);
-        });
+      leadership = HazelcastLeadership.create(vertx, hazelcast, config.cluster());
+      inbox = new NodeInbox(vertx, nodeId);
+      // Fences outlive the longest a pre-invalidation copy can surface: near-cache TTL, in-flight generations.
+      Fences fences = new Fences(clock, config.generation().timeout().plusMinutes(10));
+      ImageStore store = new FencedImageStore(new HazelcastImageStore(vertx, hazelcast), fences);
+      invalidations = new InvalidationService(vertx, hazelcast, leadership, fences, clock,
+          config.cluster().ackTimeout(), registry);
+      sweeper = new CacheSweeper(vertx, hazelcast, leadership, invalidations, clock, config.cache());
+      accessLog = new AccessLog(clock);
+
+      GeneratorRegistry generators = generatorFactory.create(vertx, config);
+      // A claim outlives the generation timeout, so only a dead or hung claimant ever loses it.
+      flights = new ClusterSingleFlight<>(vertx, hazelcast, nodeId, config.generation().timeout().plusSeconds(10),
+          config.cache().coalesceWait(), config.cache().maxWaitersPerKey(), new StoredResults(store)::read);
+      ImageService service = new ImageService(vertx, store, flights, generators, metrics, clock, config.cache(),
+          config.generation().timeout(), accessLog);
+      GenerationCallParser parser = new GenerationCallParser(generators.generatorByModel(),
+          config.generation().defaultModel(), config.cache().lowercasePrompts(), config.cache().maxTtl());
+      clusterRoutes = new ClusterRoutes(vertx, hazelcast, leadership, this::httpUrl);
+      routes = List.of(
+          new ImageRoutes(service, parser, clock, config.http().publicUrl(), config.http().maxBodyBytes()),
+          new InvalidationRoutes(invalidations, config.cache().lowercasePrompts()),
+          new TagExpiryRoutes(vertx, hazelcast),
+          clusterRoutes,
+          new OpsRoutes(() -> notReadyReason(serving, hazelcast, config.cluster().quorum()), registryName));
+    }
+
+    String httpUrl() {
+      if (!config.http().publicUrl().isEmpty()) {
+        return config.http().publicUrl();
+      }
+      return servers.isEmpty() ? "" : "http://" + config.http().host() + ":" + servers.get(0).actualPort();
+    }
+
+    Future<GencacheNode> start() {
+      inbox.on("access", body -> Future.succeededFuture(accessLog.drain()));
+      clusterRoutes.register(inbox);
+      leadership.addJob(sweeper);
+      return Future.all(inbox.start(), flights.start(), invalidations.start(inbox))
+          .compose(ok -> vertx.deployVerticle(new LeaderVerticle(leadership, hazelcast, registry)))
+          .compose(ok -> vertx.deployVerticle(() -> {
+            HttpServerVerticle server = new HttpServerVerticle(config.http(), config.auth(), routes);
+            servers.add(server);
+            return server;
+          }, new DeploymentOptions().setInstances(config.http().instances())))
+          .map(id -> {
+            serving.set(true);
+            return new GencacheNode(this);
+          });
+    }
   }
 
-  private static Optional<String> notReadyReason(AtomicBoolean serving, HazelcastInstance hazelcast) {
+  private static Optional<String> notReadyReason(AtomicBoolean serving, HazelcastInstance hazelcast, int quorum) {
     if (!serving.get()) {
       return Optional.of("the node is starting or stopping");
     }
     if (!hazelcast.getLifecycleService().isRunning()) {
       return Optional.of("the Hazelcast member is not running");
+    }
+    int members = hazelcast.getCluster().getMembers().size();
+    if (members < quorum) {
+      return Optional.of("the cluster has " + members + " member(s), fewer than cluster.quorum " + quorum);
     }
     return Optional.empty();
   }
@@ -153,9 +221,24 @@ public final class GencacheNode {
     return registry;
   }
 
+  /** Who leads the cluster, and the hooks for leader-only work. */
+  public LeaderElection leadership() {
+    return leadership;
+  }
+
+  /** The leader's sweep (runs on its own schedule; tests call {@code sweepOnce} directly). */
+  public CacheSweeper sweeper() {
+    return sweeper;
+  }
+
+  public InvalidationService invalidations() {
+    return invalidations;
+  }
+
   /** Stops taking traffic, then leaves the cluster (Hazelcast migrates this member's partitions away). */
   public Future<Void> close() {
     serving.set(false);
-    return vertx.close();
+    log.info("Leaving the cluster");
+    return vertx.close().onSuccess(v -> log.info("Left the cluster; node stopped"));
   }
 }

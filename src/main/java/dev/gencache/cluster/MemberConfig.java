@@ -4,6 +4,7 @@ import com.hazelcast.config.ClasspathXmlConfig;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.TcpIpConfig;
+import dev.gencache.cluster.leader.LeaderMapConfig;
 import dev.gencache.config.ConfigException;
 import dev.gencache.config.GencacheConfig.CacheConfig;
 import dev.gencache.config.GencacheConfig.ClusterConfig;
@@ -44,6 +45,7 @@ public final class MemberConfig {
         .addSerializer(new CacheEntrySerializer())
         .addSerializer(new ClaimSerializer())
         .addSerializer(new ClaimProcessor.Serializer());
+    LeaderMapConfig.apply(config, cluster);
     return config;
   }
 

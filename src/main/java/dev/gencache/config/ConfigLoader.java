@@ -108,7 +108,9 @@ public final class ConfigLoader {
 
   /** GENCACHE_* variables read by the scripts and the launcher rather than by the config. */
   private static final Set<String> LAUNCHER_VARIABLES =
-      Set.of("GENCACHE_CONFIG", "GENCACHE_JAVA_OPTS", "GENCACHE_BASE_PORT");
+      Set.of("GENCACHE_CONFIG", "GENCACHE_JAVA_OPTS", "GENCACHE_BASE_PORT",
+      "GENCACHE_HZ_BASE_PORT", "GENCACHE_STATE_DIR", "GENCACHE_READY_TIMEOUT", "GENCACHE_STOP_TIMEOUT",
+      "GENCACHE_SKIP_BUILD");
 
   private static void applyEnvironment(Map<String, Object> values, Map<String, String> env) {
     Set<String> known = new HashSet<>(LAUNCHER_VARIABLES);

@@ -32,6 +32,8 @@ public record GencacheConfig(
       Duration maxTtl,
       Duration staleWindow,
       int maxMbPerMember,
+      long maxClusterBytes,
+      Duration sweepInterval,
       boolean lowercasePrompts,
       Duration coalesceWait,
       int maxWaitersPerKey) {}
@@ -62,6 +64,8 @@ public record GencacheConfig(
         Duration.ofSeconds(maxTtl),
         Duration.ofSeconds(s.integer("cache.stale-seconds", 0, Integer.MAX_VALUE)),
         (int) s.integer("cache.max-mb-per-member", 16, 1 << 20),
+        s.integer("cache.max-cluster-mb", 0, 1L << 30) << 20,
+        Duration.ofSeconds(s.integer("cache.sweep-seconds", 1, 3600)),
         s.bool("cache.lowercase-prompts"),
         Duration.ofSeconds(s.integer("cache.coalesce-wait-seconds", 1, 3600)),
         (int) s.integer("cache.max-waiters-per-key", 1, 1_000_000));

@@ -1,6 +1,7 @@
 package dev.gencache.image;
 
 import dev.gencache.cluster.Addresses;
+import dev.gencache.cluster.eviction.AccessLog;
 import dev.gencache.config.GencacheConfig.CacheConfig;
 import dev.gencache.generate.GeneratedImage;
 import dev.gencache.generate.GenerationFailedException;
@@ -44,9 +45,10 @@ public final class ImageService {
   private final CacheConfig cache;
   private final Duration generationTimeout;
   private final StoredResults stored;
+  private final AccessLog accessLog;
 
   public ImageService(Vertx vertx, ImageStore store, SingleFlight<CacheResult> flights, GeneratorRegistry generators,
-      GencacheMetrics metrics, InstantSource clock, CacheConfig cache, Duration generationTimeout) {
+      GencacheMetrics metrics, InstantSource clock, CacheConfig cache, Duration generationTimeout, AccessLog accessLog) {
     this.vertx = vertx;
     this.store = store;
     this.flights = flights;
@@ -56,6 +58,7 @@ public final class ImageService {
     this.cache = cache;
     this.generationTimeout = generationTimeout;
     this.stored = new StoredResults(store);
+    this.accessLog = accessLog;
   }
 
   /** Answers {@code call} under the request's cache directives; counts the request by its outcome. */
@@ -216,6 +219,9 @@ public final class ImageService {
 
   private void count(CacheResult r) {
     metrics.request(r.status());
+    if (r.stored()) {
+      accessLog.record(r.key());
+    }
     if (r.status() != CacheStatus.MISS && r.status() != CacheStatus.BYPASS) {
       metrics.saved(r.entry().cost());
     }

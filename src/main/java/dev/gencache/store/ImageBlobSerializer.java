@@ -20,6 +20,7 @@ public final class ImageBlobSerializer implements CompactSerializer<ImageBlob> {
     out.writeString("mediaType", blob.mediaType());
     out.writeInt32("width", blob.width());
     out.writeInt32("height", blob.height());
+    out.writeInt64("size", blob.bytes().length); // queryable: the leader sums it for the byte budget
     out.writeInt64("createdAt", blob.createdAt().toEpochMilli());
   }
 

@@ -3,6 +3,7 @@ package dev.gencache.image;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gencache.cluster.eviction.AccessLog;
 import dev.gencache.config.GencacheConfig.CacheConfig;
 import dev.gencache.generate.CountingGenerator;
 import dev.gencache.generate.GenerationFailedException;
@@ -33,11 +34,12 @@ class ImageServiceTest {
   private final InMemoryImageStore store = new InMemoryImageStore();
   private final CountingGenerator generator = new CountingGenerator();
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-  private final CacheConfig cache = new CacheConfig(TTL, Duration.ofDays(30), STALE, 64, false, Duration.ofSeconds(5), 100);
+  private final CacheConfig cache = new CacheConfig(TTL, Duration.ofDays(30), STALE, 64, 0, Duration.ofSeconds(10), false,
+      Duration.ofSeconds(5), 100);
   private final ImageService service = new ImageService(vertx, store,
       new LocalSingleFlight<>(vertx, cache.coalesceWait(), cache.maxWaitersPerKey()),
       new GeneratorRegistry().register(generator, List.of("embedded"), 0.04), new GencacheMetrics(registry), clock,
-      cache, Duration.ofSeconds(5));
+      cache, Duration.ofSeconds(5), new AccessLog(clock));
   private final GenerationCallParser parser =
       new GenerationCallParser(Map.of("embedded", "embedded"), "embedded", false, Duration.ofDays(30));
 
