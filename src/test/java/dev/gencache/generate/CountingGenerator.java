@@ -15,6 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class CountingGenerator implements ImageGenerator {
   public final AtomicInteger calls = new AtomicInteger();
+  /** Keeps two generators (say on two nodes) from ever producing the same bytes. */
+  private final String nonce = java.util.UUID.randomUUID().toString();
   private volatile boolean failing;
   private volatile Promise<Void> gate;
 
@@ -54,7 +56,7 @@ public final class CountingGenerator implements ImageGenerator {
       }
       List<GeneratedImage> images = new ArrayList<>();
       for (int i = 0; i < request.n(); i++) {
-        byte[] bytes = (request.prompt() + "#" + i + "@" + call).getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = (request.prompt() + "#" + i + "@" + call + "/" + nonce).getBytes(StandardCharsets.UTF_8);
         images.add(new GeneratedImage(bytes, "image/png", request.size().width(), request.size().height(), null));
       }
       return Future.succeededFuture(images);
