@@ -17,6 +17,7 @@ import dev.gencache.config.GencacheConfig;
 import dev.gencache.generate.EmbeddedGenerator;
 import dev.gencache.generate.GeneratorRegistry;
 import dev.gencache.http.HttpServerVerticle;
+import dev.gencache.http.InFlightRequests;
 import dev.gencache.http.OpsRoutes;
 import dev.gencache.http.Routes;
 import dev.gencache.image.CacheResult;
@@ -40,6 +41,7 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.micrometer.backends.BackendRegistries;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Optional;
@@ -62,6 +64,8 @@ public final class GencacheNode {
   private final LeaderElection leadership;
   private final CacheSweeper sweeper;
   private final InvalidationService invalidations;
+  private final InFlightRequests inFlight;
+  private final Duration shutdownGrace;
 
   private GencacheNode(Parts parts) {
     this.vertx = parts.vertx;
@@ -72,6 +76,8 @@ public final class GencacheNode {
     this.leadership = parts.leadership;
     this.sweeper = parts.sweeper;
     this.invalidations = parts.invalidations;
+    this.inFlight = parts.inFlight;
+    this.shutdownGrace = parts.config.http().shutdownGrace();
   }
 
   /** Builds the generators of a node; tests pass their own. */
@@ -127,6 +133,7 @@ public final class GencacheNode {
     final List<Routes> routes;
     final List<HttpServerVerticle> servers = new CopyOnWriteArrayList<>();
     final AtomicBoolean serving = new AtomicBoolean();
+    final InFlightRequests inFlight = new InFlightRequests();
 
     Parts(Vertx vertx, HazelcastClusterManager clusterManager, GencacheConfig config, InstantSource clock,
         String registryName, GeneratorFactory generatorFactory) {
@@ -180,7 +187,7 @@ public final class GencacheNode {
       return Future.all(inbox.start(), flights.start(), invalidations.start(inbox))
           .compose(ok -> vertx.deployVerticle(new LeaderVerticle(leadership, hazelcast, registry)))
           .compose(ok -> vertx.deployVerticle(() -> {
-            HttpServerVerticle server = new HttpServerVerticle(config.http(), config.auth(), routes);
+            HttpServerVerticle server = new HttpServerVerticle(config.http(), config.auth(), routes, inFlight);
             servers.add(server);
             return server;
           }, new DeploymentOptions().setInstances(config.http().instances())))
@@ -238,7 +245,15 @@ public final class GencacheNode {
   /** Stops taking traffic, then leaves the cluster (Hazelcast migrates this member's partitions away). */
   public Future<Void> close() {
     serving.set(false);
-    log.info("Leaving the cluster");
-    return vertx.close().onSuccess(v -> log.info("Left the cluster; node stopped"));
+    log.info("Stopping: readiness off, finishing {} request(s) in flight, then leaving the cluster", inFlight.count());
+    // Requests in flight still need the cluster (their generations store into it): drain them first.
+    return inFlight.drained(vertx, shutdownGrace)
+        .onSuccess(left -> {
+          if (left > 0) {
+            log.warn("{} request(s) still running after {} s; stopping anyway", left, shutdownGrace.toSeconds());
+          }
+        })
+        .transform(ignored -> vertx.close())
+        .onSuccess(v -> log.info("Left the cluster; node stopped"));
   }
 }

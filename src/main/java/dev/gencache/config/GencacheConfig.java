@@ -18,7 +18,8 @@ public record GencacheConfig(
     ClusterConfig cluster) {
 
   /** HTTP server; {@code instances} is already resolved (never 0). */
-  public record HttpConfig(String host, int port, int instances, String publicUrl, int maxBodyBytes) {}
+  public record HttpConfig(String host, int port, int instances, String publicUrl, int maxBodyBytes,
+      Duration shutdownGrace) {}
 
   /** Bearer tokens for {@code /v1/*}; empty = open (loopback only). */
   public record AuthConfig(List<String> tokens) {
@@ -128,7 +129,8 @@ public record GencacheConfig(
         (int) s.integer("http.port", 0, 65535),
         instances == 0 ? Runtime.getRuntime().availableProcessors() : instances,
         publicUrl,
-        (int) s.integer("http.max-body-bytes", 1024, 16 << 20));
+        (int) s.integer("http.max-body-bytes", 1024, 16 << 20),
+        Duration.ofSeconds(s.integer("http.shutdown-grace-seconds", 0, 3600)));
   }
 
   private static boolean isLoopback(String host) {

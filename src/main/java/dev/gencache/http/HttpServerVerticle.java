@@ -14,17 +14,20 @@ public final class HttpServerVerticle extends VerticleBase {
   private final HttpConfig config;
   private final AuthConfig auth;
   private final List<Routes> features;
+  private final InFlightRequests inFlight;
   private HttpServer server;
 
-  public HttpServerVerticle(HttpConfig config, AuthConfig auth, List<Routes> features) {
+  public HttpServerVerticle(HttpConfig config, AuthConfig auth, List<Routes> features, InFlightRequests inFlight) {
     this.config = config;
     this.auth = auth;
     this.features = features;
+    this.inFlight = inFlight;
   }
 
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
+    router.route().order(-2).handler(inFlight);
     if (auth.enabled()) {
       router.route("/v1/*").order(-1).handler(new BearerAuth(auth.tokens()));
     }

@@ -33,6 +33,11 @@ public final class ClusterSingleFlight<T> implements SingleFlight<T> {
   private static final Logger log = LoggerFactory.getLogger(ClusterSingleFlight.class);
   /** A done claim lingers this long, so a request racing the release reads the result instead of regenerating. */
   private static final Duration DONE_LINGER = Duration.ofSeconds(10);
+  /**
+   * Waiters wake on the claimant's message; this slow re-check of the claim is only a safety net for a
+   * message lost with a crashed member (its event-bus subscriptions can go with it).
+   */
+  private static final Duration RECHECK = Duration.ofSeconds(5);
 
   private final Vertx vertx;
   private final HazelcastInstance hazelcast;
@@ -128,10 +133,16 @@ public final class ClusterSingleFlight<T> implements SingleFlight<T> {
     } else if (claim.done()) {
       readStored(waiter);
     } else {
-      waiter.owner = claim.owner();
+      if (!claim.owner().equals(waiter.owner)) {
+        waiter.owner = claim.owner();
+        waiter.ownerSinceNanos = System.nanoTime();
+      }
       vertx.cancelTimer(waiter.leaseTimer);
-      // A live claimant finishes within its lease; past it, assume it hung and take over.
-      waiter.leaseTimer = vertx.setTimer(lease.toMillis() + 1000, id -> claim(waiter, claim.owner()));
+      waiter.leaseTimer = vertx.setTimer(RECHECK.toMillis(), id -> {
+        // A live claimant finishes within its lease; past it, assume it hung and take over.
+        boolean lapsed = System.nanoTime() - waiter.ownerSinceNanos > lease.toNanos() + 1_000_000_000L;
+        claim(waiter, lapsed ? waiter.owner : null);
+      });
     }
   }
 
@@ -177,11 +188,22 @@ public final class ClusterSingleFlight<T> implements SingleFlight<T> {
   }
 
   private void readStored(Waiter<T> waiter) {
+    readStored(waiter, 0);
+  }
+
+  /**
+   * Reads the result a finished generation stored. A near cache here may still hold the key's earlier
+   * absence for a moment (Hazelcast caches misses until the invalidation lands), so an absent result
+   * is re-read for up to ~2 s before this node concludes it is really gone and generates it again.
+   */
+  private void readStored(Waiter<T> waiter, int attempt) {
     storedResult.apply(waiter.key).onComplete(ar -> {
       if (ar.succeeded() && ar.result() != null) {
         waiter.complete(new Flight<>(ar.result(), true));
       } else if (ar.failed()) {
         waiter.fail(ar.cause());
+      } else if (attempt < 20) {
+        vertx.setTimer(100, id -> readStored(waiter, attempt + 1));
       } else {
         log.warn("Generation of {} finished but its result is gone; generating here", waiter.key);
         claims.removeAsync(waiter.key);
@@ -207,6 +229,7 @@ public final class ClusterSingleFlight<T> implements SingleFlight<T> {
     // Wall clock on purpose: claims are about real concurrency, not the cache's (injectable) TTL clock.
     final long startedAtMillis = System.currentTimeMillis();
     volatile String owner;
+    volatile long ownerSinceNanos;
     volatile boolean running;
     volatile long leaseTimer = -1;
 

@@ -17,7 +17,17 @@ public final class CountingGenerator implements ImageGenerator {
   public final AtomicInteger calls = new AtomicInteger();
   /** Keeps two generators (say on two nodes) from ever producing the same bytes. */
   private final String nonce = java.util.UUID.randomUUID().toString();
+  private final int padTo;
   private volatile boolean failing;
+
+  public CountingGenerator() {
+    this(0);
+  }
+
+  /** Pads every image to at least {@code padTo} bytes (for byte-budget tests). */
+  public CountingGenerator(int padTo) {
+    this.padTo = padTo;
+  }
   private volatile Promise<Void> gate;
 
   @Override
@@ -56,7 +66,8 @@ public final class CountingGenerator implements ImageGenerator {
       }
       List<GeneratedImage> images = new ArrayList<>();
       for (int i = 0; i < request.n(); i++) {
-        byte[] bytes = (request.prompt() + "#" + i + "@" + call + "/" + nonce).getBytes(StandardCharsets.UTF_8);
+        byte[] text = (request.prompt() + "#" + i + "@" + call + "/" + nonce).getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = java.util.Arrays.copyOf(text, Math.max(text.length, padTo));
         images.add(new GeneratedImage(bytes, "image/png", request.size().width(), request.size().height(), null));
       }
       return Future.succeededFuture(images);

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 
 class BearerAuthTest {
   private static final String TOKEN = "a-token-of-16-chars-or-more";
-  private static final HttpConfig HTTP = new HttpConfig("127.0.0.1", 0, 1, "", 65536);
+  private static final HttpConfig HTTP = new HttpConfig("127.0.0.1", 0, 1, "", 65536, java.time.Duration.ofSeconds(1));
   private static final Routes PING = router -> {
     router.get("/v1/ping").handler(ctx -> ctx.end("pong"));
     router.get("/health/live").handler(ctx -> ctx.end("live"));
@@ -40,7 +40,7 @@ class BearerAuthTest {
   }
 
   private int deploy(AuthConfig auth) throws Exception {
-    HttpServerVerticle verticle = new HttpServerVerticle(HTTP, auth, List.of(PING));
+    HttpServerVerticle verticle = new HttpServerVerticle(HTTP, auth, List.of(PING), new dev.gencache.http.InFlightRequests());
     vertx.deployVerticle(verticle).await(10, TimeUnit.SECONDS);
     return verticle.actualPort();
   }

@@ -36,8 +36,9 @@ class ImageServiceTest {
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final CacheConfig cache = new CacheConfig(TTL, Duration.ofDays(30), STALE, 64, 0, Duration.ofSeconds(10), false,
       Duration.ofSeconds(5), 100);
-  private final ImageService service = new ImageService(vertx, store,
-      new LocalSingleFlight<>(vertx, cache.coalesceWait(), cache.maxWaitersPerKey()),
+  private final LocalSingleFlight<CacheResult> flights =
+      new LocalSingleFlight<>(vertx, cache.coalesceWait(), cache.maxWaitersPerKey());
+  private final ImageService service = new ImageService(vertx, store, flights,
       new GeneratorRegistry().register(generator, List.of("embedded"), 0.04), new GencacheMetrics(registry), clock,
       cache, Duration.ofSeconds(5), new AccessLog(clock));
   private final GenerationCallParser parser =
@@ -201,7 +202,7 @@ class ImageServiceTest {
 
   private void awaitCalls(int expected) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (generator.calls.get() < expected || store.entries.values().stream()
+    while (generator.calls.get() < expected || flights.inFlight() > 0 || store.entries.values().stream()
         .noneMatch(e -> e.createdAt().equals(clock.instant()))) {
       if (System.nanoTime() > deadline) {
         throw new AssertionError("background refresh did not happen");

@@ -49,6 +49,8 @@ public final class TestCluster implements AutoCloseable {
         nodes.get(0).hazelcast().getCluster().getMembers().size() == size
             && nodes.stream().allMatch(n -> n.leadership().current().term() > 0
                 && n.leadership().current().nodeId().equals(nodes.get(0).leadership().current().nodeId())));
+    TestNodes.eventually(Duration.ofSeconds(60), "backups in place",
+        () -> nodes.get(0).hazelcast().getPartitionService().isClusterSafe());
   }
 
   public GencacheNode leader() {
