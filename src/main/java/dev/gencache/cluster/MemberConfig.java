@@ -2,6 +2,7 @@ package dev.gencache.cluster;
 
 import com.hazelcast.config.ClasspathXmlConfig;
 import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.TcpIpConfig;
 import dev.gencache.cluster.leader.LeaderMapConfig;
@@ -37,6 +38,14 @@ public final class MemberConfig {
     if (!cluster.members().isEmpty()) {
       TcpIpConfig tcpIp = config.getNetworkConfig().getJoin().getTcpIpConfig();
       tcpIp.setEnabled(true).setMembers(cluster.members());
+    }
+    if (!cluster.kubernetesServiceDns().isEmpty()) {
+      JoinConfig join = config.getNetworkConfig().getJoin();
+      join.getTcpIpConfig().setEnabled(false);
+      join.getMulticastConfig().setEnabled(false);
+      join.getAutoDetectionConfig().setEnabled(false);
+      join.getKubernetesConfig().setEnabled(true).setProperty("service-dns", cluster.kubernetesServiceDns());
+      config.getNetworkConfig().getInterfaces().setEnabled(false); // bind to the pod's address
     }
     MapConfig images = config.getMapConfig(ImageStore.IMAGES_MAP);
     images.getEvictionConfig().setSize(cache.maxMbPerMember());

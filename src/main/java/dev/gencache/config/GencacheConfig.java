@@ -45,7 +45,7 @@ public record GencacheConfig(
 
   /** Empty strings and 0 mean "keep what the Hazelcast file says". */
   public record ClusterConfig(String configFile, String name, int port, List<String> members, String host,
-      int quorum, Duration heartbeat, Duration ackTimeout) {}
+      int quorum, Duration heartbeat, Duration ackTimeout, String kubernetesServiceDns) {}
 
   static GencacheConfig from(Settings s) {
     AuthConfig auth = new AuthConfig(s.list("auth.tokens"));
@@ -99,7 +99,8 @@ public record GencacheConfig(
         s.string("cluster.host"),
         (int) s.integer("cluster.quorum", 1, 1000),
         Duration.ofMillis(s.integer("cluster.heartbeat-ms", 50, 60_000)),
-        Duration.ofMillis(s.integer("cluster.ack-timeout-ms", 100, 600_000)));
+        Duration.ofMillis(s.integer("cluster.ack-timeout-ms", 100, 600_000)),
+        s.string("cluster.kubernetes-service-dns"));
     return new GencacheConfig(http, auth, cache, generation, embedded, cluster);
   }
 

@@ -191,6 +191,10 @@ public final class InvalidationService {
       vertx.cancelTimer(poll);
       vertx.cancelTimer(timeout);
       pending.remove(inv.seq());
+      if (ar.succeeded()) {
+        vertx.eventBus().publish(Addresses.EVENTS, new JsonObject().put("type", "cache.invalidated")
+            .put("seq", inv.seq()).put("removed", removed).put("complete", ar.result().complete()));
+      }
     });
   }
 
