@@ -202,8 +202,9 @@ public final class ClusterSingleFlight<T> implements SingleFlight<T> {
         waiter.complete(new Flight<>(ar.result(), true));
       } else if (ar.failed()) {
         waiter.fail(ar.cause());
-      } else if (attempt < 20) {
-        vertx.setTimer(100, id -> readStored(waiter, attempt + 1));
+      } else if (attempt < 400) {
+        // The invalidation that replaces the cached miss lands within milliseconds: look again soon.
+        vertx.setTimer(5, id -> readStored(waiter, attempt + 1));
       } else {
         log.warn("Generation of {} finished but its result is gone; generating here", waiter.key);
         claims.removeAsync(waiter.key);
