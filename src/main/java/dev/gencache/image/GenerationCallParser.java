@@ -21,7 +21,6 @@ public final class GenerationCallParser {
   public static final int MAX_PROMPT_CHARS = 4000;
   public static final int MAX_TAGS = 16;
   static final ImageSize DEFAULT_SIZE = new ImageSize(1024, 1024);
-  private static final Pattern TAG = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,63}");
   private static final Pattern WORD = Pattern.compile("[a-z0-9_-]{1,32}");
   private static final Set<String> INTEGER_FIELDS = Set.of("n", "seed", "ttl_seconds", "output_compression");
   private static final Set<String> BACKGROUNDS = Set.of("transparent", "opaque");
@@ -229,9 +228,8 @@ public final class GenerationCallParser {
     }
     List<String> tags = new ArrayList<>();
     for (Object t : array) {
-      if (!(t instanceof String tag) || !TAG.matcher(tag).matches()) {
-        throw new InvalidRequestException(
-            "each tag must be 1..64 characters of letters, digits, '.', '_', ':' or '-', starting with a letter or digit");
+      if (!(t instanceof String tag) || !Tags.isValid(tag)) {
+        throw new InvalidRequestException("each tag must be valid: " + Tags.RULE);
       }
       if (!tags.contains(tag)) {
         tags.add(tag);

@@ -1,5 +1,6 @@
 package dev.gencache.image;
 
+import dev.gencache.http.JsonBodies;
 import dev.gencache.http.Problem;
 import dev.gencache.http.ProblemException;
 import dev.gencache.http.Routes;
@@ -11,8 +12,6 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -67,23 +66,7 @@ public final class ImageRoutes implements Routes {
       ctx.fail(415);
       return;
     }
-    Buffer raw = ctx.body().buffer();
-    if (raw == null || raw.length() == 0) {
-      ctx.fail(new InvalidRequestException("the body must be a JSON object with at least a prompt"));
-      return;
-    }
-    Object json;
-    try {
-      json = Json.decodeValue(raw);
-    } catch (DecodeException e) {
-      ctx.fail(new InvalidRequestException("the body is not valid JSON"));
-      return;
-    }
-    if (!(json instanceof JsonObject)) {
-      ctx.fail(new InvalidRequestException("the body must be a JSON object"));
-      return;
-    }
-    GenerationCall call = parser.parse((JsonObject) json);
+    GenerationCall call = parser.parse(JsonBodies.object(ctx));
     service.serve(call, directives(ctx.request()))
         .onSuccess(result -> sendJson(ctx, call, result))
         .onFailure(ctx::fail);

@@ -2,13 +2,13 @@ package dev.gencache.cluster.eviction;
 
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import dev.gencache.http.JsonBodies;
 import dev.gencache.http.Routes;
 import dev.gencache.image.InvalidRequestException;
+import dev.gencache.image.Tags;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -18,7 +18,6 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * Scheduled tag expiry ("expire tag {@code promo-2026-11} at 00:00"): {@code PUT /v1/cache/tag-expiry/{tag}}
@@ -26,7 +25,6 @@ import java.util.regex.Pattern;
  * leader's sweep invalidates the tag once {@code at} has passed, then drops the schedule.
  */
 public final class TagExpiryRoutes implements Routes {
-  private static final Pattern TAG = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,63}");
   private final Vertx vertx;
   private final IMap<String, Long> schedules;
 
@@ -44,13 +42,7 @@ public final class TagExpiryRoutes implements Routes {
 
   private void put(RoutingContext ctx) {
     String tag = tag(ctx);
-    Object json;
-    try {
-      json = ctx.body().buffer() == null ? null : Json.decodeValue(ctx.body().buffer());
-    } catch (DecodeException e) {
-      throw new InvalidRequestException("the body is not valid JSON");
-    }
-    if (!(json instanceof JsonObject body) || !(body.getValue("at") instanceof String at)) {
+    if (!(JsonBodies.object(ctx).getValue("at") instanceof String at)) {
       throw new InvalidRequestException("the body must be {\"at\": \"<ISO-8601 instant>\"}");
     }
     Instant when;
@@ -87,8 +79,8 @@ public final class TagExpiryRoutes implements Routes {
 
   private static String tag(RoutingContext ctx) {
     String tag = ctx.pathParam("tag");
-    if (!TAG.matcher(tag).matches()) {
-      throw new InvalidRequestException("a tag is 1..64 characters of letters, digits, '.', '_', ':' or '-'");
+    if (!Tags.isValid(tag)) {
+      throw new InvalidRequestException(Tags.RULE);
     }
     return tag;
   }

@@ -3,11 +3,11 @@ package dev.gencache.cluster.invalidation;
 import dev.gencache.image.InvalidRequestException;
 import dev.gencache.image.PromptText;
 import dev.gencache.image.RequestKey;
+import dev.gencache.image.Tags;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * What to invalidate: content ids, request keys, tags, an exact (normalised) prompt or a prompt prefix.
@@ -16,7 +16,6 @@ import java.util.regex.Pattern;
 public record InvalidationRequest(List<String> ids, List<String> keys, List<String> tags, String prompt,
     String promptPrefix) {
   static final int MAX_ITEMS = 1000;
-  private static final Pattern TAG = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,63}");
 
   public InvalidationRequest {
     ids = List.copyOf(ids);
@@ -38,7 +37,7 @@ public record InvalidationRequest(List<String> ids, List<String> keys, List<Stri
     List<String> keys = hexList(body, "keys");
     List<String> tags = strings(body, "tags");
     for (String tag : tags) {
-      if (!TAG.matcher(tag).matches()) {
+      if (!Tags.isValid(tag)) {
         throw new InvalidRequestException("tags: \"" + tag + "\" is not a valid tag");
       }
     }

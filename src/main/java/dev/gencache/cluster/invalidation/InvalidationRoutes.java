@@ -1,14 +1,11 @@
 package dev.gencache.cluster.invalidation;
 
+import dev.gencache.http.JsonBodies;
 import dev.gencache.http.Problem;
 import dev.gencache.http.ProblemException;
 import dev.gencache.http.Routes;
-import dev.gencache.image.InvalidRequestException;
 import dev.gencache.image.RequestKey;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -34,16 +31,7 @@ public final class InvalidationRoutes implements Routes {
   }
 
   private void invalidate(RoutingContext ctx) {
-    Object json;
-    try {
-      json = ctx.body().buffer() == null ? null : Json.decodeValue(ctx.body().buffer());
-    } catch (DecodeException e) {
-      throw new InvalidRequestException("the body is not valid JSON");
-    }
-    if (!(json instanceof JsonObject body)) {
-      throw new InvalidRequestException("the body must be a JSON object");
-    }
-    InvalidationRequest request = InvalidationRequest.parse(body, lowercasePrompts);
+    InvalidationRequest request = InvalidationRequest.parse(JsonBodies.object(ctx), lowercasePrompts);
     service.invalidate(request).onSuccess(outcome -> send(ctx, outcome)).onFailure(ctx::fail);
   }
 
