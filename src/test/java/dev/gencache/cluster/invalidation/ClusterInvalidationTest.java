@@ -181,6 +181,39 @@ class ClusterInvalidationTest {
 
   @Test
   @Order(4)
+  void everyNodeReportsTheSameClusterViewWithEachMembersOwnNumbers() {
+    List<String> members = cluster.nodes.get(0).leadership().members();
+    JsonObject first = null;
+    for (int n = 0; n < 3; n++) {
+      JsonObject view = cluster.call(n, HttpMethod.GET, "/v1/cluster", null).bodyAsJsonObject();
+      assertThat(view.getString("node_id")).isEqualTo(cluster.nodes.get(n).leadership().nodeId());
+      assertThat(view.getString("leader")).isEqualTo(cluster.leader().leadership().nodeId());
+      assertThat(view.getLong("term")).isPositive();
+      assertThat(view.getJsonArray("members")).hasSize(3);
+      long entries = 0;
+      for (int m = 0; m < 3; m++) {
+        JsonObject member = view.getJsonArray("members").getJsonObject(m);
+        assertThat(member.getBoolean("reachable")).isTrue();
+        assertThat(member.getString("node_id")).isEqualTo(members.get(m));
+        assertThat(member.getString("http_url")).startsWith("http://127.0.0.1:");
+        assertThat(member.getString("address")).startsWith("[127.0.0.1]:");
+        assertThat(member.getLong("bytes")).isNotNegative();
+        assertThat(member.getLong("near_cache_hits")).isNotNegative();
+        entries += member.getLong("entries");
+      }
+      assertThat(entries).as("owned entries over all members = the map's size")
+          .isEqualTo(cluster.nodes.get(0).hazelcast().getMap("gencache-requests").size());
+      if (first == null) {
+        first = view;
+      } else {
+        assertThat(view.getString("leader")).isEqualTo(first.getString("leader"));
+        assertThat(view.getLong("term")).isEqualTo(first.getLong("term"));
+      }
+    }
+  }
+
+  @Test
+  @Order(5)
   void aMemberThatDoesNotAcknowledgeMakesIt202WithTheMissingMember() throws Exception {
     GencacheNode silent = cluster.nodes.get(2);
     silent.invalidations().stop().await(10, java.util.concurrent.TimeUnit.SECONDS);
