@@ -161,6 +161,24 @@ def generations(client):
     return out
 
 
+def coalesced_lag(urls):
+    """Per node, the server-side lag from a generation's finish to that node answering its waiters:
+    {node index: {"p50": ms, "p99": ms, "max": ms, "count": n}} (Micrometer's decaying window)."""
+    out = {}
+    for i, u in enumerate(urls, 1):
+        c = Client(u, 10)
+        r = c.request("GET", "/metrics")
+        c.close()
+        text = r.body.decode("utf-8", "replace") if r.status == 200 else ""
+        d = {}
+        for m in re.finditer(r'^gencache_coalesced_lag_seconds(\{quantile="([^"]+)"\}|_max|_count)\s+(\S+)', text, re.M):
+            name = "p" + str(round(float(m.group(2)) * 100)) if m.group(2) else m.group(1)[1:]
+            value = float(m.group(3))
+            d[name] = value if name == "count" else value * 1000.0
+        out[i] = d
+    return out
+
+
 def cluster_generations(urls):
     total = {}
     for u in urls:
@@ -220,6 +238,13 @@ class Run:
               "waiter latency after generation end: %s"
               % (agg["generations"], agg["rounds"], agg["miss"], agg["coalesced"], agg["hit"], agg["other"],
                  fmt_dist(agg["waits"])), flush=True)
+        # The client-side figure above includes this client's own scheduling of 150 threads; the nodes
+        # measure the lag from the generation's finish to answering their waiters themselves.
+        agg["server_lag_ms"] = coalesced_lag(self.urls)
+        print("  server-side lag, generation finished -> a node answered its waiters (gencache_coalesced_lag_seconds): "
+              + "; ".join("node %d: p50 %s / p99 %s / max %s ms (n=%d)"
+                          % (i, fmt_ms(d.get("p50")), fmt_ms(d.get("p99")), fmt_ms(d.get("max")), d.get("count", 0))
+                          for i, d in agg["server_lag_ms"].items() if d.get("count")), flush=True)
         self.results["coalescing"] = {"rounds": rounds, "aggregate": agg}
 
     def coalesce_round(self, rnd):

@@ -24,6 +24,7 @@ public final class GencacheMetrics {
   private final Counter spend;
   private final Counter saved;
   private final Timer generationTime;
+  private final Timer coalescedLag;
 
   public GencacheMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -38,6 +39,10 @@ public final class GencacheMetrics {
     generationTime = Timer.builder("gencache.generation")
         .description("Time to generate the images of one request")
         .serviceLevelObjectives(BUCKETS)
+        .register(registry);
+    coalescedLag = Timer.builder("gencache.coalesced.lag")
+        .description("From a generation's finish (on the node that ran it) to this node answering its waiters")
+        .publishPercentiles(0.5, 0.99)
         .register(registry);
   }
 
@@ -61,6 +66,11 @@ public final class GencacheMetrics {
     if (outcome.equals("success")) {
       generationTime.record(took);
     }
+  }
+
+  /** This node's waiters for a generation elsewhere got the result {@code lag} after it finished. */
+  public void coalescedLag(Duration lag) {
+    coalescedLag.record(lag.isNegative() ? Duration.ZERO : lag);
   }
 
   public void spent(double cost) {

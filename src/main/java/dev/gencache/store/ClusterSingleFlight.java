@@ -13,9 +13,11 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -47,6 +49,7 @@ public final class ClusterSingleFlight<T> implements SingleFlight<T> {
   private final Duration waitDeadline;
   private final Function<String, Future<T>> storedResult;
   private final LocalSingleFlight<Flight<T>> local;
+  private final Consumer<Duration> lagRecorder;
   private final ConcurrentHashMap<String, Waiter<T>> waiters = new ConcurrentHashMap<>();
   private MessageConsumer<JsonObject> consumer;
   private UUID membershipRegistration;
@@ -56,7 +59,8 @@ public final class ClusterSingleFlight<T> implements SingleFlight<T> {
    * @param storedResult reads the result a finished generation stored under a key, or {@code null}
    */
   public ClusterSingleFlight(Vertx vertx, HazelcastInstance hazelcast, String nodeId, Duration lease,
-      Duration waitDeadline, int maxWaitersPerKey, Function<String, Future<T>> storedResult) {
+      Duration waitDeadline, int maxWaitersPerKey, Function<String, Future<T>> storedResult,
+      Consumer<Duration> lagRecorder) {
     this.vertx = vertx;
     this.hazelcast = hazelcast;
     this.claims = hazelcast.getMap(INFLIGHT_MAP);
@@ -65,6 +69,7 @@ public final class ClusterSingleFlight<T> implements SingleFlight<T> {
     this.waitDeadline = waitDeadline;
     this.storedResult = storedResult;
     this.local = new LocalSingleFlight<>(vertx, waitDeadline, maxWaitersPerKey);
+    this.lagRecorder = lagRecorder;
   }
 
   /** Listens for finished generations and departed members; complete before serving. */
@@ -169,7 +174,14 @@ public final class ClusterSingleFlight<T> implements SingleFlight<T> {
   }
 
   private void announce(String key, boolean ok) {
-    vertx.eventBus().publish(Addresses.FLIGHTS, new JsonObject().put("key", key).put("ok", ok).put("owner", nodeId));
+    vertx.eventBus().publish(Addresses.FLIGHTS, new JsonObject().put("key", key).put("ok", ok).put("owner", nodeId)
+        .put("doneAtMicros", epochMicros()));
+  }
+
+  /** Wall clock in microseconds: comparable across the nodes of one machine (or NTP-synced ones). */
+  private static long epochMicros() {
+    Instant now = Instant.now();
+    return now.getEpochSecond() * 1_000_000 + now.getNano() / 1000;
   }
 
   private void onFlightDone(JsonObject msg) {
@@ -179,6 +191,8 @@ public final class ClusterSingleFlight<T> implements SingleFlight<T> {
     }
     waiter.context.runOnContext(v -> {
       if (msg.getBoolean("ok", false)) {
+        long doneAt = msg.getLong("doneAtMicros", 0L);
+        waiter.promise.future().onSuccess(f -> lagRecorder.accept(Duration.ofNanos((epochMicros() - doneAt) * 1000)));
         readStored(waiter);
       } else {
         waiter.fail(new GenerationFailedException("on node " + msg.getString("owner"),
