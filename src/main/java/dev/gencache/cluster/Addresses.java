@@ -7,8 +7,6 @@ package dev.gencache.cluster;
 public final class Addresses {
   /** Published: {@code {type: image.ready | cache.invalidated | leader.changed | …}} for any listener. */
   public static final String EVENTS = "gencache.events";
-  /** Request/reply: body = the POST body, reply = the POST response. */
-  public static final String GENERATE = "gencache.generate";
   /** Request/reply (admin): body = an invalidation request, reply = its outcome. */
   public static final String INVALIDATE = "gencache.invalidate";
 
@@ -26,9 +24,5 @@ public final class Addresses {
   /** A node's own inbox (point to point): invalidation requests to the leader, acks from nodes. */
   public static String node(String nodeId) {
     return NODE_PREFIX + nodeId;
-  }
-
-  public static boolean isInternal(String address) {
-    return address.startsWith("gencache.internal.");
   }
 }

@@ -27,10 +27,6 @@ public record InvalidationRequest(List<String> ids, List<String> keys, List<Stri
     return new InvalidationRequest(ids, List.of(), List.of(), null, null);
   }
 
-  public static InvalidationRequest ofKeys(List<String> keys) {
-    return new InvalidationRequest(List.of(), keys, List.of(), null, null);
-  }
-
   /** Parses and validates the admin API body; prompts are normalised like request prompts. */
   public static InvalidationRequest parse(JsonObject body, boolean lowercasePrompts) {
     List<String> ids = hexList(body, "ids");
