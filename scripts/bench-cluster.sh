@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Benchmarks gencache's cluster behaviour on this machine: starts 3 nodes with scripts/cluster.sh
 # (embedded generator), runs scripts/bench_cluster.py against them and stops them again. Prints:
-#   1. coalescing: 150 identical POSTs (50 per node, released together by a barrier, 1024x1024) per
-#      round, 5 rounds: generator calls in the cluster (the nodes' success counters in /metrics),
-#      MISS/COALESCED/HIT, and how long after the MISS answer each COALESCED answer came (p50/p99/max)
+#   1. coalescing: 10 uncounted warm-up rounds (one request per node, so the JIT has compiled the path),
+#      then 150 identical POSTs (50 per node, released together by a barrier, 1024x1024) per round,
+#      5 rounds: generator calls in the cluster (the nodes' success counters in /metrics), MISS/COALESCED/HIT,
+#      and how long after the MISS answer each COALESCED answer came (p50/p99/max)
 #   2. invalidation: 200 cycles of (POST a 64x64 entry, POST /v1/cache/invalidate on a rotating node):
 #      latency p50/p99/max, 200 vs 202 answers, and reads that still hit after a 200 invalidation
 #   3. failover: 300 64x64 entries, SIGKILL of the leader (scripts/cluster.sh kill I), GET /v1/cluster

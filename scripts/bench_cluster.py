@@ -217,6 +217,14 @@ class Run:
         a = self.args
         print("\n== 1. coalescing: %d identical POSTs per round (%d per node, barrier), size %s, %d rounds"
               % (a.waiters, a.waiters // len(self.urls), a.coalesce_size, a.rounds), flush=True)
+        # Warm-up: each node's JIT compiles the claim/announce/answer path, which otherwise shows as
+        # tens of ms of compile-thread contention in the first rounds. Not counted below.
+        for w in range(1, a.warmup_rounds + 1):
+            if self.left() < 60:
+                break
+            self.coalesce_round("warm-up %d" % w, len(self.urls), quiet=True)
+        if a.warmup_rounds:
+            print("  (%d warm-up rounds of %d requests done, not counted)" % (a.warmup_rounds, len(self.urls)), flush=True)
         rounds = []
         for rnd in range(1, a.rounds + 1):
             if self.left() < 30:
@@ -247,10 +255,10 @@ class Run:
                           for i, d in agg["server_lag_ms"].items() if d.get("count")), flush=True)
         self.results["coalescing"] = {"rounds": rounds, "aggregate": agg}
 
-    def coalesce_round(self, rnd):
+    def coalesce_round(self, rnd, waiters=None, quiet=False):
         a = self.args
-        n = a.waiters
-        prompt = ("bench-cluster %s round %d: a lighthouse on a cliff at dusk, crashing waves, seagulls, "
+        n = waiters or a.waiters
+        prompt = ("bench-cluster %s round %s: a lighthouse on a cliff at dusk, crashing waves, seagulls, "
                   "red and orange sky" % (self.run_id, rnd))
         before = cluster_generations(self.urls)
         barrier = threading.Barrier(n, timeout=30)
@@ -321,6 +329,10 @@ class Run:
         wbn = {k: dist(v) for k, v in sorted(waits_by_node.items())}
         hit_after_ms = [(r.t0 - gen_end) * 1000.0 for _, r in rs
                         if gen_end is not None and r.status == 200 and r.headers.get("x-cache") == "HIT"]
+        if quiet:
+            if gens != 1 or len(misses) != 1:
+                self.problem("coalescing %s: %g generator calls, %d MISS (expected 1 and 1)" % (rnd, gens, len(misses)))
+            return None
         print("  round %d: generator calls %g | MISS %d COALESCED %d HIT %d%s | per node %s | MISS took %s ms, "
               "requests sent within %s ms | waiters after generation end: %s"
               % (rnd, gens, counts.get("MISS", 0), counts.get("COALESCED", 0), counts.get("HIT", 0),
@@ -843,6 +855,7 @@ def main():
     ap.add_argument("--cluster-sh", required=True)
     ap.add_argument("--state-dir", required=True, help="GENCACHE_STATE_DIR of the cluster (PID files)")
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--warmup-rounds", type=int, default=10, help="uncounted coalescing rounds, one request per node")
     ap.add_argument("--waiters", type=int, default=150)
     ap.add_argument("--coalesce-size", default="1024x1024")
     ap.add_argument("--small-size", default="64x64")

@@ -159,7 +159,7 @@ public final class GencacheNode {
       GeneratorRegistry generators = generatorFactory.create(vertx, config);
       // A claim outlives the generation timeout, so only a dead or hung claimant ever loses it.
       flights = new ClusterSingleFlight<>(vertx, hazelcast, nodeId, config.generation().timeout().plusSeconds(10),
-          config.cache().coalesceWait(), config.cache().maxWaitersPerKey(), new StoredResults(store)::read,
+          config.cache().coalesceWait(), config.cache().maxWaitersPerKey(), new StoredResults(store),
           metrics::coalescedLag);
       ImageService service = new ImageService(vertx, store, flights, generators, metrics, clock, config.cache(),
           config.generation().timeout(), accessLog);

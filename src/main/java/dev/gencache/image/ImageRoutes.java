@@ -6,6 +6,7 @@ import dev.gencache.http.ProblemException;
 import dev.gencache.http.Routes;
 import dev.gencache.store.CacheEntry;
 import dev.gencache.store.ImageBlob;
+import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -67,7 +68,9 @@ public final class ImageRoutes implements Routes {
       return;
     }
     GenerationCall call = parser.parse(JsonBodies.object(ctx));
+    boolean b64 = call.responseFormat() == ResponseFormat.B64_JSON;
     service.serve(call, directives(ctx.request()))
+        .compose(result -> b64 ? service.withImages(result) : Future.succeededFuture(result))
         .onSuccess(result -> sendJson(ctx, call, result))
         .onFailure(ctx::fail);
   }
@@ -75,6 +78,7 @@ public final class ImageRoutes implements Routes {
   private void getGeneration(RoutingContext ctx) {
     GenerationCall call = parser.parse(ctx.queryParams());
     service.serve(call, directives(ctx.request()))
+        .compose(service::withImages)
         .onSuccess(result -> sendFirstImage(ctx, result))
         .onFailure(ctx::fail);
   }
@@ -105,13 +109,14 @@ public final class ImageRoutes implements Routes {
     boolean b64 = call.responseFormat() == ResponseFormat.B64_JSON || !result.stored();
     String base = baseUrl(ctx.request());
     JsonArray data = new JsonArray();
-    for (ImageBlob image : result.images()) {
+    for (int i = 0; i < entry.contentIds().size(); i++) {
       JsonObject item = new JsonObject();
       if (result.stored()) {
-        item.put("url", base + "/v1/images/" + image.id());
+        item.put("url", base + "/v1/images/" + entry.contentIds().get(i));
       }
       if (b64) {
-        item.put("b64_json", Base64.getEncoder().encodeToString(image.bytes()));
+        // Bypassed results and b64 requests always carry their bytes (see postGeneration).
+        item.put("b64_json", Base64.getEncoder().encodeToString(result.images().get(i).bytes()));
       }
       data.add(item);
     }

@@ -9,6 +9,7 @@ import dev.gencache.generate.GeneratorBusyException;
 import dev.gencache.generate.GeneratorRegistry;
 import dev.gencache.metrics.GencacheMetrics;
 import dev.gencache.store.CacheEntry;
+import dev.gencache.store.CoalescingUnavailableException;
 import dev.gencache.store.ImageBlob;
 import dev.gencache.store.ImageStore;
 import dev.gencache.store.SingleFlight;
@@ -74,6 +75,19 @@ public final class ImageService {
         });
   }
 
+  /**
+   * {@code result} with its image bytes, read when it came without them (a generation coalesced from
+   * another node). Fails with 503 semantics in the rare case that the bytes were evicted meanwhile.
+   */
+  public Future<CacheResult> withImages(CacheResult result) {
+    if (result.hasImages()) {
+      return Future.succeededFuture(result);
+    }
+    return stored.blobs(result.entry()).compose(images -> images == null
+        ? Future.failedFuture(new CoalescingUnavailableException("the generated image was evicted before it was read", 1))
+        : Future.succeededFuture(result.withImages(images)));
+  }
+
   /** The blob under {@code contentId}, or {@code null}. */
   public Future<ImageBlob> content(String contentId) {
     return store.blob(contentId);
@@ -131,7 +145,7 @@ public final class ImageService {
     Future<CacheResult> produced = d.noStore()
         ? generate(call).map(r -> new CacheResult(r.key(), r.entry(), r.images(), CacheStatus.BYPASS))
         : flights.run(call.key().hex(), () -> generate(call).compose(this::storeResult))
-            .map(f -> f.joined() ? withStatus(f.value(), CacheStatus.COALESCED) : f.value());
+            .map(f -> f.joined() ? f.value().withStatus(CacheStatus.COALESCED) : f.value());
     return produced.recover(err -> {
       if (cached.staleFallback != null && !(err instanceof NotCachedException)) {
         log.warn("Generation failed for {}; serving the stale entry: {}", call.key(), err.toString());
@@ -144,10 +158,6 @@ public final class ImageService {
   private void revalidate(GenerationCall call) {
     flights.run(call.key().hex(), () -> generate(call).compose(this::storeResult))
         .onFailure(err -> log.warn("Background refresh of {} failed: {}", call.key(), err.toString()));
-  }
-
-  private static CacheResult withStatus(CacheResult r, CacheStatus status) {
-    return new CacheResult(r.key(), r.entry(), r.images(), status);
   }
 
   /** Calls the generator and builds the entry and blobs; stores nothing. */

@@ -18,7 +18,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,8 +26,9 @@ import org.slf4j.LoggerFactory;
  * {@link SingleFlight} across the cluster. Requests on one node first coalesce locally; the one that
  * goes on claims the key in the {@code gencache-inflight} map ({@link ClaimProcessor}, atomic, with a
  * lease). The claimant generates and stores; every other node's request waits for the claimant's
- * message on {@link Addresses#FLIGHTS} and then reads the stored result. A waiter takes over the
- * claim when the claimant's member leaves the cluster or its lease lapses.
+ * message on {@link Addresses#FLIGHTS}, which carries a description of the result
+ * ({@link FlightResults}), so waiters answer without reading the store. A waiter takes over the claim
+ * when the claimant's member leaves the cluster or its lease lapses.
  */
 public final class ClusterSingleFlight<T> implements SingleFlight<T> {
   public static final String INFLIGHT_MAP = "gencache-inflight";
@@ -40,6 +40,8 @@ public final class ClusterSingleFlight<T> implements SingleFlight<T> {
    * message lost with a crashed member (its event-bus subscriptions can go with it).
    */
   private static final Duration RECHECK = Duration.ofSeconds(5);
+  /** The first re-check comes early: it catches a finish announced just before this node claimed. */
+  private static final Duration FIRST_RECHECK = Duration.ofMillis(100);
 
   private final Vertx vertx;
   private final HazelcastInstance hazelcast;
@@ -47,7 +49,7 @@ public final class ClusterSingleFlight<T> implements SingleFlight<T> {
   private final String nodeId;
   private final Duration lease;
   private final Duration waitDeadline;
-  private final Function<String, Future<T>> storedResult;
+  private final FlightResults<T> results;
   private final LocalSingleFlight<Flight<T>> local;
   private final Consumer<Duration> lagRecorder;
   private final ConcurrentHashMap<String, Waiter<T>> waiters = new ConcurrentHashMap<>();
@@ -56,10 +58,10 @@ public final class ClusterSingleFlight<T> implements SingleFlight<T> {
 
   /**
    * @param lease        how long a claim holds without its owner finishing (longer than the generation timeout)
-   * @param storedResult reads the result a finished generation stored under a key, or {@code null}
+   * @param results      reads and describes the results finished generations stored
    */
   public ClusterSingleFlight(Vertx vertx, HazelcastInstance hazelcast, String nodeId, Duration lease,
-      Duration waitDeadline, int maxWaitersPerKey, Function<String, Future<T>> storedResult,
+      Duration waitDeadline, int maxWaitersPerKey, FlightResults<T> results,
       Consumer<Duration> lagRecorder) {
     this.vertx = vertx;
     this.hazelcast = hazelcast;
@@ -67,7 +69,7 @@ public final class ClusterSingleFlight<T> implements SingleFlight<T> {
     this.nodeId = nodeId;
     this.lease = lease;
     this.waitDeadline = waitDeadline;
-    this.storedResult = storedResult;
+    this.results = results;
     this.local = new LocalSingleFlight<>(vertx, waitDeadline, maxWaitersPerKey);
     this.lagRecorder = lagRecorder;
   }
@@ -143,7 +145,8 @@ public final class ClusterSingleFlight<T> implements SingleFlight<T> {
         waiter.ownerSinceNanos = System.nanoTime();
       }
       vertx.cancelTimer(waiter.leaseTimer);
-      waiter.leaseTimer = vertx.setTimer(RECHECK.toMillis(), id -> {
+      Duration recheck = waiter.rechecks++ == 0 ? FIRST_RECHECK : RECHECK;
+      waiter.leaseTimer = vertx.setTimer(recheck.toMillis(), id -> {
         // A live claimant finishes within its lease; past it, assume it hung and take over.
         boolean lapsed = System.nanoTime() - waiter.ownerSinceNanos > lease.toNanos() + 1_000_000_000L;
         claim(waiter, lapsed ? waiter.owner : null);
@@ -161,21 +164,38 @@ public final class ClusterSingleFlight<T> implements SingleFlight<T> {
     }
     result.onComplete(ar -> {
       if (ar.succeeded()) {
-        HazelcastFutures.toFuture(claims.setAsync(key, new Claim(nodeId, true, System.currentTimeMillis()), DONE_LINGER.toMillis(),
-                TimeUnit.MILLISECONDS), waiter.context)
-            .onComplete(done -> announce(key, true))
-            .onComplete(done -> waiter.complete(new Flight<>(ar.result(), false)));
+        // Announce first: waiters elsewhere answer from the message, so marking the claim done (a
+        // cluster round trip) must not delay them. A request that claims in between finds the claim
+        // still held, misses the message and learns of the finish from its first, early re-check.
+        announce(key, true, describe(ar.result()));
+        waiter.complete(new Flight<>(ar.result(), false));
+        HazelcastFutures.toFuture(claims.setAsync(key, new Claim(nodeId, true, System.currentTimeMillis()),
+                DONE_LINGER.toMillis(), TimeUnit.MILLISECONDS), waiter.context)
+            .onFailure(err -> log.warn("Could not mark the claim on {} done: {}", key, err.toString()));
       } else {
         HazelcastFutures.toFuture(claims.removeAsync(key), waiter.context)
-            .onComplete(removed -> announce(key, false))
+            .onComplete(removed -> announce(key, false, null))
             .onComplete(removed -> waiter.fail(ar.cause()));
       }
     });
   }
 
-  private void announce(String key, boolean ok) {
-    vertx.eventBus().publish(Addresses.FLIGHTS, new JsonObject().put("key", key).put("ok", ok).put("owner", nodeId)
-        .put("doneAtMicros", epochMicros()));
+  private JsonObject describe(T result) {
+    try {
+      return results.describe(result);
+    } catch (RuntimeException e) {
+      log.warn("Cannot describe the result of {} ({}); waiters will read it", result, e.toString());
+      return null;
+    }
+  }
+
+  private void announce(String key, boolean ok, JsonObject result) {
+    JsonObject msg = new JsonObject().put("key", key).put("ok", ok).put("owner", nodeId)
+        .put("doneAtMicros", epochMicros());
+    if (result != null) {
+      msg.put("result", result);
+    }
+    vertx.eventBus().publish(Addresses.FLIGHTS, msg);
   }
 
   /** Wall clock in microseconds: comparable across the nodes of one machine (or NTP-synced ones). */
@@ -189,16 +209,20 @@ public final class ClusterSingleFlight<T> implements SingleFlight<T> {
     if (waiter == null || waiter.running) {
       return;
     }
-    waiter.context.runOnContext(v -> {
-      if (msg.getBoolean("ok", false)) {
-        long doneAt = msg.getLong("doneAtMicros", 0L);
-        waiter.promise.future().onSuccess(f -> lagRecorder.accept(Duration.ofNanos((epochMicros() - doneAt) * 1000)));
-        readStored(waiter);
-      } else {
-        waiter.fail(new GenerationFailedException("on node " + msg.getString("owner"),
-            new IllegalStateException("an identical generation failed")));
-      }
-    });
+    if (!msg.getBoolean("ok", false)) {
+      waiter.fail(new GenerationFailedException("on node " + msg.getString("owner"),
+          new IllegalStateException("an identical generation failed")));
+      return;
+    }
+    long doneAt = msg.getLong("doneAtMicros", 0L);
+    waiter.promise.future().onSuccess(f -> lagRecorder.accept(Duration.ofNanos((epochMicros() - doneAt) * 1000)));
+    JsonObject description = msg.getJsonObject("result");
+    T described = description == null ? null : results.fromDescription(waiter.key, description);
+    if (described != null) {
+      waiter.complete(new Flight<>(described, true)); // one hop to the waiter's context, no store read
+    } else {
+      waiter.context.runOnContext(v -> readStored(waiter));
+    }
   }
 
   private void readStored(Waiter<T> waiter) {
@@ -211,7 +235,7 @@ public final class ClusterSingleFlight<T> implements SingleFlight<T> {
    * is re-read for up to ~2 s before this node concludes it is really gone and generates it again.
    */
   private void readStored(Waiter<T> waiter, int attempt) {
-    storedResult.apply(waiter.key).onComplete(ar -> {
+    results.read(waiter.key).onComplete(ar -> {
       if (ar.succeeded() && ar.result() != null) {
         waiter.complete(new Flight<>(ar.result(), true));
       } else if (ar.failed()) {
@@ -247,6 +271,7 @@ public final class ClusterSingleFlight<T> implements SingleFlight<T> {
     volatile long ownerSinceNanos;
     volatile boolean running;
     volatile long leaseTimer = -1;
+    int rechecks; // only touched on the waiter's context
 
     Waiter(String key, Context context, Supplier<Future<T>> work) {
       this.key = key;

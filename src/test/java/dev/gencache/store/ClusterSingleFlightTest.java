@@ -114,4 +114,112 @@ class ClusterSingleFlightTest {
     assertThat(generators.get(1).calls.get() + generators.get(2).calls.get()).isEqualTo(1);
     assertThat(doomed.isComplete() && doomed.succeeded()).isFalse();
   }
+
+  @Test
+  void waitersOnOtherNodesAskingForBytesGetTheGeneratedBytes() throws Exception {
+    startCluster(3);
+    String body = "{\"prompt\":\"bytes everywhere\",\"size\":\"64x64\",\"response_format\":\"b64_json\"}";
+    Future<HttpResponse<Buffer>> first = clients.get(0).post("/v1/images/generations").sendBuffer(Buffer.buffer(body));
+    TestNodes.eventually(Duration.ofSeconds(10), "node 1 generating", () -> generators.get(0).calls.get() == 1);
+    Future<HttpResponse<Buffer>> b64 = clients.get(1).post("/v1/images/generations").sendBuffer(Buffer.buffer(body));
+    Future<HttpResponse<Buffer>> png = clients.get(2).get("/v1/images/generations")
+        .addQueryParam("prompt", "bytes everywhere").addQueryParam("size", "64x64").send();
+    TestNodes.eventually(Duration.ofSeconds(10), "the other nodes wait",
+        () -> activeRequests(1) == 1 && activeRequests(2) == 1);
+    generators.forEach(CountingGenerator::release);
+
+    String generated = first.await(30, TimeUnit.SECONDS).bodyAsJsonObject().getJsonArray("data").getJsonObject(0)
+        .getString("b64_json");
+    HttpResponse<Buffer> b64Answer = b64.await(30, TimeUnit.SECONDS);
+    HttpResponse<Buffer> pngAnswer = png.await(30, TimeUnit.SECONDS);
+    assertThat(totalCalls()).isEqualTo(1);
+    assertThat(b64Answer.getHeader("X-Cache")).isEqualTo("COALESCED");
+    assertThat(b64Answer.bodyAsJsonObject().getJsonArray("data").getJsonObject(0).getString("b64_json"))
+        .isEqualTo(generated);
+    assertThat(pngAnswer.getHeader("X-Cache")).isEqualTo("COALESCED");
+    assertThat(pngAnswer.body().getBytes()).isEqualTo(java.util.Base64.getDecoder().decode(generated));
+  }
+
+  /** Counts store reads; describes a result as {"v": value} unless told not to. */
+  private static final class FakeResults implements FlightResults<String> {
+    final java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+    final boolean describes;
+
+    FakeResults(boolean describes) {
+      this.describes = describes;
+    }
+
+    @Override
+    public Future<String> read(String key) {
+      reads.incrementAndGet();
+      return Future.succeededFuture("read:" + key);
+    }
+
+    @Override
+    public io.vertx.core.json.JsonObject describe(String result) {
+      return describes ? new io.vertx.core.json.JsonObject().put("v", result) : null;
+    }
+
+    @Override
+    public String fromDescription(String key, io.vertx.core.json.JsonObject description) {
+      return "described:" + description.getString("v");
+    }
+  }
+
+  private Future<SingleFlight.Flight<String>> raceOnTwoNodes(FakeResults results) throws Exception {
+    List<ClusterSingleFlight<String>> flights = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      GencacheNode node = nodes.get(i);
+      ClusterSingleFlight<String> flight = new ClusterSingleFlight<>(node.vertx(), node.hazelcast(), "flight-node-" + i,
+          Duration.ofSeconds(60), Duration.ofSeconds(30), 10, results, lag -> {});
+      flight.start().await(10, TimeUnit.SECONDS);
+      flights.add(flight);
+    }
+    io.vertx.core.Promise<String> generation = io.vertx.core.Promise.promise();
+    Future<SingleFlight.Flight<String>> claimant = flights.get(0).run("race", () -> generation.future());
+    TestNodes.eventually(Duration.ofSeconds(10), "the claim is taken",
+        () -> nodes.get(0).hazelcast().getMap(ClusterSingleFlight.INFLIGHT_MAP).containsKey("race"));
+    Future<SingleFlight.Flight<String>> waiter = flights.get(1).run("race", () -> Future.failedFuture("must not run"));
+    Thread.sleep(200); // let the waiter find the claim taken
+    generation.complete("image");
+    assertThat(claimant.await(10, TimeUnit.SECONDS)).isEqualTo(new SingleFlight.Flight<>("image", false));
+    return waiter;
+  }
+
+  @Test
+  void aWaiterAnswersFromTheAnnouncementWithoutReadingTheStore() throws Exception {
+    startCluster(2);
+    FakeResults results = new FakeResults(true);
+    SingleFlight.Flight<String> answer = raceOnTwoNodes(results).await(10, TimeUnit.SECONDS);
+    assertThat(answer).isEqualTo(new SingleFlight.Flight<>("described:image", true));
+    assertThat(results.reads.get()).isZero();
+  }
+
+  @Test
+  void aWaiterReadsTheStoreWhenTheAnnouncementCarriesNoResult() throws Exception {
+    startCluster(2);
+    FakeResults results = new FakeResults(false);
+    SingleFlight.Flight<String> answer = raceOnTwoNodes(results).await(10, TimeUnit.SECONDS);
+    assertThat(answer).isEqualTo(new SingleFlight.Flight<>("read:race", true));
+    assertThat(results.reads.get()).isEqualTo(1);
+  }
+
+  @Test
+  void aWaiterThatMissedTheAnnouncementLearnsOfTheFinishFromItsEarlyRecheck() throws Exception {
+    startCluster(2);
+    GencacheNode node = nodes.get(1);
+    FakeResults results = new FakeResults(true);
+    ClusterSingleFlight<String> flight = new ClusterSingleFlight<>(node.vertx(), node.hazelcast(), "late-node",
+        Duration.ofSeconds(60), Duration.ofSeconds(30), 10, results, lag -> {});
+    flight.start().await(10, TimeUnit.SECONDS);
+    // Another node holds the claim and has already announced its finish (before this waiter existed).
+    com.hazelcast.map.IMap<String, Claim> claims = node.hazelcast().getMap(ClusterSingleFlight.INFLIGHT_MAP);
+    claims.set("missed", new Claim("other-node", false, 0));
+    Future<SingleFlight.Flight<String>> waiter = flight.run("missed", () -> Future.failedFuture("must not run"));
+    Thread.sleep(50);
+    claims.set("missed", new Claim("other-node", true, System.currentTimeMillis()));
+
+    // The regular re-check comes after 5 s; the first one after 100 ms.
+    assertThat(waiter.await(2, TimeUnit.SECONDS)).isEqualTo(new SingleFlight.Flight<>("read:missed", true));
+  }
 }
