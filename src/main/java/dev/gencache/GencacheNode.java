@@ -14,8 +14,8 @@ import dev.gencache.cluster.leader.HazelcastLeadership;
 import dev.gencache.cluster.leader.LeaderElection;
 import dev.gencache.cluster.leader.LeaderVerticle;
 import dev.gencache.config.GencacheConfig;
-import dev.gencache.generate.EmbeddedGenerator;
 import dev.gencache.generate.GeneratorRegistry;
+import dev.gencache.generate.Generators;
 import dev.gencache.http.HttpServerVerticle;
 import dev.gencache.http.InFlightRequests;
 import dev.gencache.http.OpsRoutes;
@@ -26,8 +26,10 @@ import dev.gencache.image.ImageRoutes;
 import dev.gencache.image.ImageService;
 import dev.gencache.image.StoredResults;
 import dev.gencache.metrics.GencacheMetrics;
+import dev.gencache.metrics.StatsRoutes;
 import dev.gencache.store.FencedImageStore;
 import dev.gencache.store.HazelcastImageStore;
+import dev.gencache.store.HazelcastRefusalStore;
 import dev.gencache.store.ImageStore;
 import dev.gencache.store.ClusterSingleFlight;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -36,7 +38,6 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.WorkerExecutor;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.micrometer.backends.BackendRegistries;
@@ -85,14 +86,8 @@ public final class GencacheNode {
     GeneratorRegistry create(Vertx vertx, GencacheConfig config);
   }
 
-  /** The production generators: the embedded renderer on its own worker pool. */
-  public static final GeneratorFactory DEFAULT_GENERATORS = (vertx, config) -> {
-    WorkerExecutor renderPool = vertx.createSharedWorkerExecutor("gencache-embedded",
-        config.embedded().threads(), config.generation().timeout().toSeconds(), TimeUnit.SECONDS);
-    return new GeneratorRegistry().register(
-        new EmbeddedGenerator(renderPool, config.embedded().threads(), config.embedded().maxQueue()),
-        config.embedded().models(), config.embedded().pricePerImage());
-  };
+  /** The production generators: the configured upstreams, or the embedded renderer alone. */
+  public static final GeneratorFactory DEFAULT_GENERATORS = Generators::fromConfig;
 
   /** Joins the cluster described by {@code memberConfig} and starts serving; {@code clock} drives TTLs. */
   public static Future<GencacheNode> start(GencacheConfig config, Config memberConfig, InstantSource clock) {
@@ -130,6 +125,7 @@ public final class GencacheNode {
     final CacheSweeper sweeper;
     final AccessLog accessLog;
     final ClusterRoutes clusterRoutes;
+    final StatsRoutes statsRoutes;
     final List<Routes> routes;
     final List<HttpServerVerticle> servers = new CopyOnWriteArrayList<>();
     final AtomicBoolean serving = new AtomicBoolean();
@@ -157,20 +153,23 @@ public final class GencacheNode {
       accessLog = new AccessLog(clock);
 
       GeneratorRegistry generators = generatorFactory.create(vertx, config);
+      generators.all().forEach(g -> metrics.generator(g.name()));
       // A claim outlives the generation timeout, so only a dead or hung claimant ever loses it.
       flights = new ClusterSingleFlight<>(vertx, hazelcast, nodeId, config.generation().timeout().plusSeconds(10),
           config.cache().coalesceWait(), config.cache().maxWaitersPerKey(), new StoredResults(store),
           metrics::coalescedLag);
       ImageService service = new ImageService(vertx, store, flights, generators, metrics, clock, config.cache(),
-          config.generation().timeout(), accessLog);
-      GenerationCallParser parser = new GenerationCallParser(generators.generatorByModel(),
+          config.generation().timeout(), accessLog, new HazelcastRefusalStore(vertx, hazelcast));
+      GenerationCallParser parser = new GenerationCallParser(generators.generatorByModel(), generators.fallback(),
           config.generation().defaultModel(), config.cache().lowercasePrompts(), config.cache().maxTtl());
       clusterRoutes = new ClusterRoutes(vertx, hazelcast, leadership, this::httpUrl);
+      statsRoutes = new StatsRoutes(vertx, leadership, metrics);
       routes = List.of(
           new ImageRoutes(service, parser, clock, config.http().publicUrl(), config.http().maxBodyBytes()),
           new InvalidationRoutes(invalidations, config.cache().lowercasePrompts()),
           new TagExpiryRoutes(vertx, hazelcast),
           clusterRoutes,
+          statsRoutes,
           new OpsRoutes(() -> notReadyReason(serving, hazelcast, config.cluster().quorum()), registryName));
     }
 
@@ -184,6 +183,7 @@ public final class GencacheNode {
     Future<GencacheNode> start() {
       inbox.on("access", body -> Future.succeededFuture(accessLog.drain()));
       clusterRoutes.register(inbox);
+      statsRoutes.register(inbox);
       leadership.addJob(sweeper);
       return Future.all(inbox.start(), flights.start(), invalidations.start(inbox))
           .compose(ok -> vertx.deployVerticle(new LeaderVerticle(leadership, hazelcast, registry)))

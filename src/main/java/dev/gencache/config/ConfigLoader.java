@@ -33,7 +33,7 @@ public final class ConfigLoader {
       overlay(values, readYaml(file), file.toString());
     }
     applyEnvironment(values, env);
-    return GencacheConfig.from(new Settings(values));
+    return GencacheConfig.from(new Settings(values), env);
   }
 
   /** The built-in defaults as a flat map ({@code http.port → 8080}). */

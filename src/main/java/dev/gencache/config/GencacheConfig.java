@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /** The whole node configuration, validated once at start (see {@code gencache-defaults.yaml}). */
 public record GencacheConfig(
@@ -15,6 +16,7 @@ public record GencacheConfig(
     CacheConfig cache,
     GenerationConfig generation,
     EmbeddedConfig embedded,
+    List<GeneratorSpec> generators,
     ClusterConfig cluster) {
 
   /** HTTP server; {@code instances} is already resolved (never 0). */
@@ -47,7 +49,8 @@ public record GencacheConfig(
   public record ClusterConfig(String configFile, String name, int port, List<String> members, String host,
       int quorum, Duration heartbeat, Duration ackTimeout, String kubernetesServiceDns) {}
 
-  static GencacheConfig from(Settings s) {
+  /** The model → generator routes are given by {@code generators} when it is not empty, else by {@code embedded}. */
+  static GencacheConfig from(Settings s, Map<String, String> env) {
     AuthConfig auth = new AuthConfig(s.list("auth.tokens"));
     for (String token : auth.tokens()) {
       if (token.length() < 16) {
@@ -78,9 +81,13 @@ public record GencacheConfig(
     GenerationConfig generation = new GenerationConfig(
         s.string("generation.default-model"),
         Duration.ofSeconds(s.integer("generation.timeout-seconds", 1, 3600)));
-    if (!embedded.models().contains(generation.defaultModel())) {
-      throw new ConfigException("generation.default-model",
-          "\"" + generation.defaultModel() + "\" is not routed to any generator (embedded.models)");
+    List<GeneratorSpec> generators = GeneratorSpecs.parse(s.raw("generators"), env);
+    boolean routed = generators.isEmpty()
+        ? embedded.models().contains(generation.defaultModel())
+        : generators.stream().anyMatch(g -> g.models().isEmpty() || g.models().contains(generation.defaultModel()));
+    if (!routed) {
+      throw new ConfigException("generation.default-model", "\"" + generation.defaultModel()
+          + "\" is not routed to any generator (" + (generators.isEmpty() ? "embedded.models" : "generators[*].models") + ")");
     }
     List<String> members = new ArrayList<>();
     for (String m : s.string("cluster.members").split(",")) {
@@ -101,7 +108,7 @@ public record GencacheConfig(
         Duration.ofMillis(s.integer("cluster.heartbeat-ms", 50, 60_000)),
         Duration.ofMillis(s.integer("cluster.ack-timeout-ms", 100, 600_000)),
         s.string("cluster.kubernetes-service-dns"));
-    return new GencacheConfig(http, auth, cache, generation, embedded, cluster);
+    return new GencacheConfig(http, auth, cache, generation, embedded, generators, cluster);
   }
 
   private static HttpConfig http(Settings s, AuthConfig auth) {

@@ -66,6 +66,11 @@ final class Settings {
     return items.stream().map(i -> String.valueOf(i).trim()).filter(i -> !i.isEmpty()).toList();
   }
 
+  /** The value as the YAML gave it (lists of mappings stay whole). */
+  Object raw(String key) {
+    return require(key);
+  }
+
   private Object require(String key) {
     Object v = values.get(key);
     if (v == null) {

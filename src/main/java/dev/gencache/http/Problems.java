@@ -1,5 +1,6 @@
 package dev.gencache.http;
 
+import dev.gencache.generate.upstream.UpstreamException;
 import dev.gencache.generate.GenerationFailedException;
 import dev.gencache.generate.GeneratorBusyException;
 import dev.gencache.image.InvalidRequestException;
@@ -37,6 +38,9 @@ public final class Problems {
     if (err instanceof CoalescingUnavailableException c) {
       return Problem.of(503, "generation-pending", "Generation pending", err.getMessage()).retryAfter(c.retryAfterSeconds());
     }
+    if (err instanceof UpstreamException u) {
+      return upstream(u);
+    }
     if (err instanceof TimeoutException) {
       return Problem.of(504, "generation-timeout", "Generation timed out", "the generator did not answer in time");
     }
@@ -44,6 +48,20 @@ public final class Problems {
       return Problem.of(502, "generation-failed", "Generation failed", err.getMessage());
     }
     return Problem.of(500, "internal", "Internal error", "the request failed on this node; the node log has the cause");
+  }
+
+  private static Problem upstream(UpstreamException u) {
+    return switch (u.kind()) {
+      case REFUSED -> Problem.of(400, "generation-refused", "Prompt refused by the generator", u.getMessage());
+      case REJECTED -> Problem.of(400, "generation-rejected", "Request rejected by the generator", u.getMessage());
+      case AUTH -> Problem.of(502, "upstream-auth", "Generator refuses gencache", u.getMessage());
+      case RATE_LIMITED -> Problem.of(503, "upstream-rate-limited", "Generator rate limit", u.getMessage())
+          .retryAfter(u.retryAfterSeconds());
+      case BREAKER_OPEN -> Problem.of(503, "generator-unavailable", "Generator unavailable", u.getMessage())
+          .retryAfter(u.retryAfterSeconds());
+      case TIMEOUT -> Problem.of(504, "generation-timeout", "Generation timed out", u.getMessage());
+      case UNAVAILABLE -> Problem.of(502, "generation-failed", "Generation failed", u.getMessage());
+    };
   }
 
   /** For a status the router set itself (404 no route, 405, 413 body too large …). */

@@ -26,6 +26,7 @@ public final class GenerationCallParser {
   private static final Set<String> BACKGROUNDS = Set.of("transparent", "opaque");
 
   private final Map<String, String> generatorByModel;
+  private final String fallbackGenerator;
   private final String defaultModel;
   private final boolean lowercasePrompts;
   private final Duration maxTtl;
@@ -38,7 +39,14 @@ public final class GenerationCallParser {
    */
   public GenerationCallParser(
       Map<String, String> generatorByModel, String defaultModel, boolean lowercasePrompts, Duration maxTtl) {
+    this(generatorByModel, null, defaultModel, lowercasePrompts, maxTtl);
+  }
+
+  /** @param fallbackGenerator the generator for models not in {@code generatorByModel}, or {@code null} */
+  public GenerationCallParser(Map<String, String> generatorByModel, String fallbackGenerator, String defaultModel,
+      boolean lowercasePrompts, Duration maxTtl) {
     this.generatorByModel = Map.copyOf(generatorByModel);
+    this.fallbackGenerator = fallbackGenerator;
     this.defaultModel = defaultModel;
     this.lowercasePrompts = lowercasePrompts;
     this.maxTtl = maxTtl;
@@ -49,7 +57,7 @@ public final class GenerationCallParser {
     if (model == null) {
       model = defaultModel;
     }
-    String generator = generatorByModel.get(model);
+    String generator = generatorByModel.getOrDefault(model, fallbackGenerator);
     if (generator == null) {
       throw new InvalidRequestException(
           "model \"" + model + "\" is not served here; known models: " + String.join(", ", generatorByModel.keySet()));

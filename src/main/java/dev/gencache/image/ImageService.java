@@ -7,11 +7,14 @@ import dev.gencache.generate.GeneratedImage;
 import dev.gencache.generate.GenerationFailedException;
 import dev.gencache.generate.GeneratorBusyException;
 import dev.gencache.generate.GeneratorRegistry;
+import dev.gencache.generate.upstream.UpstreamException;
+import dev.gencache.generate.upstream.UpstreamException.Kind;
 import dev.gencache.metrics.GencacheMetrics;
 import dev.gencache.store.CacheEntry;
 import dev.gencache.store.CoalescingUnavailableException;
 import dev.gencache.store.ImageBlob;
 import dev.gencache.store.ImageStore;
+import dev.gencache.store.RefusalStore;
 import dev.gencache.store.SingleFlight;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -47,9 +50,11 @@ public final class ImageService {
   private final Duration generationTimeout;
   private final StoredResults stored;
   private final AccessLog accessLog;
+  private final RefusalStore refusals;
 
   public ImageService(Vertx vertx, ImageStore store, SingleFlight<CacheResult> flights, GeneratorRegistry generators,
-      GencacheMetrics metrics, InstantSource clock, CacheConfig cache, Duration generationTimeout, AccessLog accessLog) {
+      GencacheMetrics metrics, InstantSource clock, CacheConfig cache, Duration generationTimeout, AccessLog accessLog,
+      RefusalStore refusals) {
     this.vertx = vertx;
     this.store = store;
     this.flights = flights;
@@ -60,6 +65,7 @@ public final class ImageService {
     this.generationTimeout = generationTimeout;
     this.stored = new StoredResults(store);
     this.accessLog = accessLog;
+    this.refusals = refusals;
   }
 
   /** Answers {@code call} under the request's cache directives; counts the request by its outcome. */
@@ -142,6 +148,14 @@ public final class ImageService {
     if (d.onlyIfCached()) {
       return Future.failedFuture(new NotCachedException());
     }
+    String key = call.key().hex();
+    // A refused prompt is answered from the negative cache: asking again would be refused (and billed) again.
+    return refusals.refusal(key).compose(refused -> refused != null
+        ? Future.failedFuture(new UpstreamException(call.request().generator(), Kind.REFUSED, refused))
+        : generateOrJoin(call, d, cached));
+  }
+
+  private Future<CacheResult> generateOrJoin(GenerationCall call, CacheDirectives d, Lookup cached) {
     Future<CacheResult> produced = d.noStore()
         ? generate(call).map(r -> new CacheResult(r.key(), r.entry(), r.images(), CacheStatus.BYPASS))
         : flights.run(call.key().hex(), () -> generate(call).compose(this::storeResult))
@@ -169,14 +183,20 @@ public final class ImageService {
     return generators.get(generatorName).generate(request)
         .timeout(generationTimeout.toMillis(), TimeUnit.MILLISECONDS)
         .andThen(ar -> metrics.generation(generatorName, outcome(ar.cause()), Duration.ofNanos(System.nanoTime() - started)))
+        .andThen(ar -> {
+          if (ar.cause() instanceof UpstreamException u && u.kind() == Kind.REFUSED) {
+            refusals.remember(call.key().hex(), u.getMessage(), generators.refusalTtl(generatorName))
+                .onFailure(err -> log.warn("Could not remember the refusal of {}: {}", call.key(), err.toString()));
+          }
+        })
         .recover(err -> Future.failedFuture(err instanceof GeneratorBusyException || err instanceof TimeoutException
-            ? err : new GenerationFailedException(generatorName, err)))
+            || err instanceof UpstreamException ? err : new GenerationFailedException(generatorName, err)))
         // Hashing megabytes of image is CPU work: keep it off the event loop.
         .compose(images -> vertx.executeBlocking(() -> toResult(call, images, createdAt,
             Duration.ofNanos(System.nanoTime() - started)), false))
         .andThen(ar -> {
           if (ar.succeeded()) {
-            metrics.spent(ar.result().entry().cost());
+            metrics.spent(generatorName, ar.result().entry().cost());
           }
         });
   }
@@ -187,6 +207,17 @@ public final class ImageService {
     }
     if (err instanceof GeneratorBusyException) {
       return "busy";
+    }
+    if (err instanceof UpstreamException u) {
+      return switch (u.kind()) {
+        case REFUSED -> "refused";
+        case REJECTED -> "rejected";
+        case AUTH -> "auth";
+        case RATE_LIMITED -> "rate_limited";
+        case TIMEOUT -> "timeout";
+        case BREAKER_OPEN -> "breaker_open";
+        case UNAVAILABLE -> "failure";
+      };
     }
     return err instanceof TimeoutException ? "timeout" : "failure";
   }
@@ -204,7 +235,7 @@ public final class ImageService {
     ImageRequest r = call.request();
     CacheEntry entry = new CacheEntry(blobs.stream().map(ImageBlob::id).toList(), r.prompt(), createdAt, expiresAt,
         expiresAt.plus(cache.staleWindow()), call.tags(), r.generator(), r.model(), took.toMillis(),
-        generators.pricePerImage(r.generator()) * r.n());
+        generators.cost(r));
     return new CacheResult(call.key().hex(), entry, blobs, CacheStatus.MISS);
   }
 
@@ -233,7 +264,7 @@ public final class ImageService {
       accessLog.record(r.key());
     }
     if (r.status() != CacheStatus.MISS && r.status() != CacheStatus.BYPASS) {
-      metrics.saved(r.entry().cost());
+      metrics.saved(r.entry().generator(), r.entry().cost());
     }
   }
 }

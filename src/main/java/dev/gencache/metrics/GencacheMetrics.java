@@ -4,6 +4,7 @@ import dev.gencache.image.CacheStatus;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
@@ -21,8 +22,6 @@ public final class GencacheMetrics {
   private final MeterRegistry registry;
   private final Map<CacheStatus, Counter> requests = new EnumMap<>(CacheStatus.class);
   private final Counter errors;
-  private final Counter spend;
-  private final Counter saved;
   private final Timer generationTime;
   private final Timer coalescedLag;
 
@@ -32,10 +31,6 @@ public final class GencacheMetrics {
       requests.put(s, requestCounter(s.metricTag()));
     }
     errors = requestCounter("error");
-    spend = Counter.builder("gencache.upstream.spend")
-        .description("What generations cost upstream, in the configured currency").register(registry);
-    saved = Counter.builder("gencache.cost.saved")
-        .description("Upstream cost avoided by answering from the cache").register(registry);
     generationTime = Timer.builder("gencache.generation")
         .description("Time to generate the images of one request")
         .serviceLevelObjectives(BUCKETS)
@@ -74,12 +69,52 @@ public final class GencacheMetrics {
     coalescedLag.record(lag.isNegative() ? Duration.ZERO : lag);
   }
 
-  public void spent(double cost) {
-    spend.increment(cost);
+  /** Registers a generator's money counters at 0, so they show before its first generation. */
+  public void generator(String generator) {
+    spend(generator);
+    saved(generator);
   }
 
-  public void saved(double cost) {
-    saved.increment(cost);
+  public void spent(String generator, double cost) {
+    spend(generator).increment(cost);
+  }
+
+  /** A hit on an entry {@code generator} made saved its {@code cost}. */
+  public void saved(String generator, double cost) {
+    saved(generator).increment(cost);
+  }
+
+  // Tag values are the configured generator names: bounded.
+  private Counter spend(String generator) {
+    return Counter.builder("gencache.upstream.spend").tag("generator", generator == null ? "unknown" : generator)
+        .description("What generations cost upstream, in the configured currency").register(registry);
+  }
+
+  private Counter saved(String generator) {
+    return Counter.builder("gencache.cost.saved").tag("generator", generator == null ? "unknown" : generator)
+        .description("Upstream cost avoided by answering from the cache").register(registry);
+  }
+
+  /**
+   * This node's counters for {@code /v1/stats}: requests by result, generations by generator and
+   * outcome, spend and savings by generator.
+   */
+  public JsonObject usage() {
+    JsonObject requestsByResult = new JsonObject();
+    registry.find("gencache.requests").counters().forEach(c ->
+        requestsByResult.put(c.getId().getTag("result"), (long) c.count()));
+    JsonObject generations = new JsonObject();
+    registry.find("gencache.generations").counters().forEach(c -> {
+      String generator = c.getId().getTag("generator");
+      JsonObject byOutcome = generations.getJsonObject(generator, new JsonObject());
+      generations.put(generator, byOutcome.put(c.getId().getTag("outcome"), (long) c.count()));
+    });
+    JsonObject spend = new JsonObject();
+    registry.find("gencache.upstream.spend").counters().forEach(c -> spend.put(c.getId().getTag("generator"), c.count()));
+    JsonObject saved = new JsonObject();
+    registry.find("gencache.cost.saved").counters().forEach(c -> saved.put(c.getId().getTag("generator"), c.count()));
+    return new JsonObject().put("requests", requestsByResult).put("generations", generations)
+        .put("upstream_spend", spend).put("cost_saved", saved);
   }
 
   public MeterRegistry registry() {

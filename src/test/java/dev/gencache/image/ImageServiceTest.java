@@ -11,6 +11,7 @@ import dev.gencache.generate.GeneratorRegistry;
 import dev.gencache.metrics.GencacheMetrics;
 import dev.gencache.store.CacheEntry;
 import dev.gencache.store.InMemoryImageStore;
+import dev.gencache.store.InMemoryRefusalStore;
 import dev.gencache.store.LocalSingleFlight;
 import dev.gencache.testing.ManualClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -40,7 +41,7 @@ class ImageServiceTest {
       new LocalSingleFlight<>(vertx, cache.coalesceWait(), cache.maxWaitersPerKey());
   private final ImageService service = new ImageService(vertx, store, flights,
       new GeneratorRegistry().register(generator, List.of("embedded"), 0.04), new GencacheMetrics(registry), clock,
-      cache, Duration.ofSeconds(5), new AccessLog(clock));
+      cache, Duration.ofSeconds(5), new AccessLog(clock), new InMemoryRefusalStore(clock));
   private final GenerationCallParser parser =
       new GenerationCallParser(Map.of("embedded", "embedded"), "embedded", false, Duration.ofDays(30));
 

@@ -24,12 +24,17 @@ public final class TestNodes {
 
   /** {@code env} holds GENCACHE_* overrides, exactly as a deployment would set them. */
   public static GencacheConfig config(String clusterName, Map<String, String> env) {
+    return config(clusterName, env, null);
+  }
+
+  /** As {@link #config(String, Map)}, with a config file (e.g. one with {@code generators:}). */
+  public static GencacheConfig config(String clusterName, Map<String, String> env, java.nio.file.Path file) {
     Map<String, String> all = new HashMap<>();
     all.put("GENCACHE_HTTP_PORT", "0");
     all.put("GENCACHE_HTTP_INSTANCES", "1");
     all.put("GENCACHE_CLUSTER_NAME", clusterName);
     all.putAll(env);
-    return ConfigLoader.load(null, all);
+    return ConfigLoader.load(file, all);
   }
 
   public static Config memberConfig(GencacheConfig config) {

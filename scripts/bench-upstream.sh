@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# Benchmarks gencache in front of a slow upstream on this machine: starts scripts/origin.py (a stand-in
+# image generator) and ONE gencache node whose only generator is the `http` entry `origin` pointing
+# at it, runs scripts/bench_upstream.py against both and stops them again. Prints:
+#   1. miss overhead: 30 uncounted warm-up misses, then 200 unique prompts (256x256, origin delay
+#      100 ms, ~100 KB PNGs) one after the other, each as a direct GET to the origin's /generate with
+#      the parameters gencache sends and as a POST through gencache (MISS), in alternating order:
+#      latency p50/p99 of both and of the per-prompt difference, the origin's own service time,
+#      and the same prompts again as HITs
+#   2. failing upstream: 100 entries with ttl_seconds 2, expired, then the origin answers 500 to
+#      everything while the 100 expired prompts (expected STALE) and 100 new ones (expected 502,
+#      then 503 with Retry-After once the breaker is open) are requested, interleaved; how many
+#      calls reached the origin meanwhile (the breaker should cut them); then the origin is restored
+#      and, after the breaker's reset, a new prompt must be a MISS again. Without a request
+#      Cache-Control an expired entry is served STALE at once with a background refresh
+#      (stale-while-revalidate); `--expired-cache-control max-stale=0` tests stale-if-error instead
+# and a summary table ending in one RESULT line. The whole run takes about 1-2 minutes on 2 cores.
+#
+#   scripts/bench-upstream.sh [bench_upstream.py options, e.g. --requests 100 --entries 50 --image-bytes 10240]
+#
+# The origin and the node get random free ports on 127.0.0.1 (origin: any; HTTP 20000-31999,
+# member 10000-19999), the node a random cluster name and a member list of only itself, so neither
+# a default cluster nor another benchmark is touched. Everything of a run is in
+# target/bench-upstream-<name>/: config.yaml (the generator), origin.log, node.log, the PID files and
+# results.json. At exit the script stops exactly the PIDs it started (the benchmark if still running,
+# the node, the origin: SIGTERM, up to 15 s each, then SIGKILL); nothing is killed by name. The jar
+# is built when missing or older than the sources (as scripts/run.sh would do, but before the
+# readiness clock starts). The node runs with
+# GENCACHE_CACHE_STALE_SECONDS=3600 and GENCACHE_JAVA_OPTS (default -Xmx512m); other GENCACHE_*
+# settings pass through to it. Needs python3 (standard library only), curl and timeout (coreutils).
+# Exit code: 0 all checks passed, 1 a check failed (gateway misbehaviour, listed as PROBLEM lines),
+# 2 setup error.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+for tool in python3 curl timeout; do
+  command -v $tool >/dev/null || { echo "bench-upstream.sh: $tool is required" >&2; exit 2; }
+done
+
+# The generator under test; bench_upstream.py gets the same figures for its breaker bound.
+price=0.04
+max_concurrency=8
+retries=1
+breaker_failures=5
+breaker_reset_s=5
+ready_timeout=90
+stop_timeout=15
+
+jar=target/gencache.jar
+if [ ! -f "$jar" ] || [ -n "$(find pom.xml src cluster-config -newer "$jar" -type f -print -quit)" ]; then
+  echo "building $jar ..." >&2
+  mvn -q -B -DskipTests package || { echo "bench-upstream.sh: the build failed" >&2; exit 2; }
+fi
+
+# Prints "<http port> <member port>": random free ports below the ephemeral range.
+pick_ports() {
+  python3 - <<'EOF'
+import random, socket, sys
+def free(p):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        s.bind(("127.0.0.1", p))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+def pick(lo, hi):
+    for _ in range(200):
+        p = random.randrange(lo, hi)
+        if free(p):
+            return p
+    sys.exit("no free port in %d..%d" % (lo, hi))
+print(pick(20000, 32000), pick(10000, 20000))
+EOF
+}
+
+# True while PID $1 is a live process (a zombie child that exited does not count).
+alive() {
+  if [ -r "/proc/$1/stat" ]; then
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    [ "${stat:0:1}" != Z ] && [ "${stat:0:1}" != X ]
+  else
+    kill -0 "$1" 2>/dev/null
+  fi
+}
+
+# SIGTERM to one PID this script started, up to $stop_timeout s, then SIGKILL; reaps it.
+stop_pid() {
+  local pid=$1 what=$2 waited=0
+  [ -n "$pid" ] || return 0
+  if alive "$pid"; then
+    kill -TERM "$pid" 2>/dev/null || true
+    while alive "$pid" && [ $waited -lt $((stop_timeout * 10)) ]; do
+      sleep 0.1
+      waited=$((waited + 1))
+    done
+    if alive "$pid"; then
+      echo "bench-upstream.sh: $what (PID $pid) still running after ${stop_timeout} s: SIGKILL" >&2
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
+  wait "$pid" 2>/dev/null || true
+}
+
+name="bench-upstream-$(date +%H%M%S)-$RANDOM"
+dir=target/$name
+mkdir -p "$dir"
+origin_pid=""
+node_pid=""
+bench_pid=""
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  if [ -n "$node_pid$origin_pid" ]; then
+    echo "--- stopping the node and the origin (logs in $dir/)"
+  fi
+  stop_pid "$bench_pid" "benchmark"
+  stop_pid "$node_pid" "gencache node"
+  stop_pid "$origin_pid" "origin"
+  rm -f "$dir/node.pid" "$dir/origin.pid"
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- origin: binds a free port itself and prints it first --------------------------------------------
+python3 scripts/origin.py --port 0 --delay-ms 100 >"$dir/origin.out" 2>"$dir/origin.log" &
+origin_pid=$!
+echo "$origin_pid" >"$dir/origin.pid"
+origin_port=""
+for _ in $(seq 1 100); do
+  origin_port=$(sed -n 's/^listening on \([0-9][0-9]*\)$/\1/p' "$dir/origin.out" 2>/dev/null | head -n 1)
+  [ -n "$origin_port" ] && break
+  alive "$origin_pid" || break
+  sleep 0.1
+done
+if [ -z "$origin_port" ]; then
+  echo "bench-upstream.sh: scripts/origin.py did not start:" >&2
+  cat "$dir/origin.log" >&2
+  exit 2
+fi
+origin="http://127.0.0.1:$origin_port"
+
+cat >"$dir/config.yaml" <<EOF
+# Written by scripts/bench-upstream.sh for run $name. Ports, cluster and stale window come from the
+# environment (GENCACHE_*); see the script's header.
+generators:
+  - name: origin
+    type: http
+    base-url: $origin
+    method: GET
+    path: '/generate?prompt={prompt}&w={width}&h={height}&seed={seed}'
+    response: image
+    price-per-image: $price
+    timeout: PT10S
+    max-concurrency: $max_concurrency
+    max-queue: 64
+    retries: $retries
+    retry-base-delay: PT0.1S
+    breaker-failures: $breaker_failures
+    breaker-reset: PT${breaker_reset_s}S
+EOF
+
+# --- node: one gencache via scripts/run.sh; a port taken between the check and the bind gets new ports
+export GENCACHE_CONFIG=$root/$dir/config.yaml
+export GENCACHE_CLUSTER_NAME=$name
+export GENCACHE_CLUSTER_QUORUM=1
+export GENCACHE_CACHE_STALE_SECONDS=3600
+export GENCACHE_HTTP_SHUTDOWN_GRACE_SECONDS=5
+export GENCACHE_JAVA_OPTS=${GENCACHE_JAVA_OPTS:--Xmx512m}
+ready=0
+for attempt in 1 2 3; do
+  read -r http_port hz_port < <(pick_ports)
+  export GENCACHE_HTTP_PORT=$http_port GENCACHE_CLUSTER_PORT=$hz_port GENCACHE_CLUSTER_MEMBERS=127.0.0.1:$hz_port
+  scripts/run.sh >"$dir/node.log" 2>&1 &
+  node_pid=$!
+  echo "$node_pid" >"$dir/node.pid"
+  gencache="http://127.0.0.1:$http_port"
+  deadline=$((SECONDS + ready_timeout))
+  while [ $SECONDS -lt $deadline ] && alive "$node_pid"; do
+    if curl -sf -o /dev/null --max-time 2 "$gencache/health/ready"; then
+      ready=1
+      break
+    fi
+    sleep 0.5
+  done
+  [ $ready = 1 ] && break
+  if alive "$node_pid"; then
+    echo "bench-upstream.sh: the node was not ready within ${ready_timeout} s; end of $dir/node.log:" >&2
+    tail -n 30 "$dir/node.log" >&2
+    exit 2
+  fi
+  wait "$node_pid" 2>/dev/null || true
+  node_pid=""
+  if [ $attempt = 3 ] || ! grep -qE 'BindException|Address already in use' "$dir/node.log"; then
+    echo "bench-upstream.sh: the node exited before it was ready; end of $dir/node.log:" >&2
+    tail -n 30 "$dir/node.log" >&2
+    exit 2
+  fi
+  echo "port taken, trying others" >&2
+done
+
+echo "origin $origin (PID $origin_pid); gencache $gencache (PID $node_pid), cluster $name, member port $hz_port"
+echo "machine: $(nproc) cores, $(java -version 2>&1 | head -n 1)"
+# In the background and waited for, so a signal to this script runs the cleanup at once. The hard
+# bound is on top of the benchmark's own per-phase limits.
+timeout -k 10 420 python3 scripts/bench_upstream.py --gencache "$gencache" --origin "$origin" \
+  --breaker-failures $breaker_failures --breaker-reset-seconds $breaker_reset_s --retries $retries \
+  --max-concurrency $max_concurrency --results "$dir/results.json" "$@" &
+bench_pid=$!
+set +e
+wait "$bench_pid"
+bench_rc=$?
+set -e
+bench_pid=""
+[ $bench_rc = 124 ] && echo "bench-upstream.sh: the benchmark hit the 420 s hard limit" >&2
+exit $bench_rc
