@@ -24,6 +24,7 @@ import dev.gencache.image.CacheResult;
 import dev.gencache.image.GenerationCallParser;
 import dev.gencache.image.ImageRoutes;
 import dev.gencache.image.ImageService;
+import dev.gencache.image.ReadyImages;
 import dev.gencache.image.StoredResults;
 import dev.gencache.metrics.GencacheMetrics;
 import dev.gencache.metrics.StatsRoutes;
@@ -101,7 +102,9 @@ public final class GencacheNode {
         .setEnabled(true)
         .setJvmMetricsEnabled(true)
         .setRegistryName(registryName)
-        .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)));
+        .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true)))
+        // epoll where the native library loads (fewer copies and syscalls per response), else NIO.
+        .setPreferNativeTransport(true);
     options.getEventBusOptions().setHost(config.cluster().host()).setPort(0);
     HazelcastClusterManager clusterManager = new HazelcastClusterManager(memberConfig);
     return Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered()
@@ -165,7 +168,8 @@ public final class GencacheNode {
       clusterRoutes = new ClusterRoutes(vertx, hazelcast, leadership, this::httpUrl);
       statsRoutes = new StatsRoutes(vertx, leadership, metrics);
       routes = List.of(
-          new ImageRoutes(service, parser, clock, config.http().publicUrl(), config.http().maxBodyBytes()),
+          new ImageRoutes(service, parser, clock, config.http().publicUrl(), config.http().maxBodyBytes(),
+              new ReadyImages(config.cache().l1Bytes())),
           new InvalidationRoutes(invalidations, config.cache().lowercasePrompts()),
           new TagExpiryRoutes(vertx, hazelcast),
           clusterRoutes,
@@ -194,6 +198,8 @@ public final class GencacheNode {
           }, new DeploymentOptions().setInstances(config.http().instances())))
           .map(id -> {
             serving.set(true);
+            log.info("Serving on {} ({} transport, {} HTTP event loop(s))", httpUrl(),
+                vertx.isNativeTransportEnabled() ? "native epoll" : "NIO", config.http().instances());
             return new GencacheNode(this);
           });
     }

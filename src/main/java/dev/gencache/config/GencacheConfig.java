@@ -39,7 +39,8 @@ public record GencacheConfig(
       Duration sweepInterval,
       boolean lowercasePrompts,
       Duration coalesceWait,
-      int maxWaitersPerKey) {}
+      int maxWaitersPerKey,
+      long l1Bytes) {}
 
   public record GenerationConfig(String defaultModel, Duration timeout) {}
 
@@ -72,7 +73,8 @@ public record GencacheConfig(
         Duration.ofSeconds(s.integer("cache.sweep-seconds", 1, 3600)),
         s.bool("cache.lowercase-prompts"),
         Duration.ofSeconds(s.integer("cache.coalesce-wait-seconds", 1, 3600)),
-        (int) s.integer("cache.max-waiters-per-key", 1, 1_000_000));
+        (int) s.integer("cache.max-waiters-per-key", 1, 1_000_000),
+        s.integer("cache.l1-mb", 0, 1 << 20) << 20);
     EmbeddedConfig embedded = new EmbeddedConfig(
         s.list("embedded.models"),
         (int) s.integer("embedded.threads", 1, 256),

@@ -42,9 +42,14 @@ public final class ImageRoutes implements Routes {
   /**
    * @param publicUrl base of content URLs, or empty to use the scheme and Host of each request
    */
+  private final ReadyImages ready;
+  private final ParsedQueries queries;
+
   public ImageRoutes(ImageService service, GenerationCallParser parser, InstantSource clock, String publicUrl,
-      int maxBodyBytes) {
+      int maxBodyBytes, ReadyImages ready) {
     this.service = service;
+    this.ready = ready;
+    this.queries = new ParsedQueries(parser, 10_000);
     this.parser = parser;
     this.clock = clock;
     this.publicUrl = publicUrl;
@@ -76,7 +81,7 @@ public final class ImageRoutes implements Routes {
   }
 
   private void getGeneration(RoutingContext ctx) {
-    GenerationCall call = parser.parse(ctx.queryParams());
+    GenerationCall call = queries.parse(ctx.request().query(), ctx::queryParams);
     service.serve(call, directives(ctx.request()))
         .compose(service::withImages)
         .onSuccess(result -> sendFirstImage(ctx, result))
@@ -163,7 +168,7 @@ public final class ImageRoutes implements Routes {
   }
 
   /** Writes an image with its strong ETag, or 304 when the client already holds it. */
-  private static void sendBytes(RoutingContext ctx, ImageBlob image) {
+  private void sendBytes(RoutingContext ctx, ImageBlob image) {
     HttpServerRequest request = ctx.request();
     HttpServerResponse response = ctx.response();
     String etag = "\"" + image.id() + "\"";
@@ -177,7 +182,7 @@ public final class ImageRoutes implements Routes {
     if (request.method() == HttpMethod.HEAD) {
       response.end();
     } else {
-      response.end(Buffer.buffer(image.bytes()));
+      response.end(ready.body(image));
     }
   }
 

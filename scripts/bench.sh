@@ -1,0 +1,358 @@
+#!/usr/bin/env bash
+# Measures gencache and nginx proxy_cache side by side, in one run, in front of the same slow origin
+# (scripts/origin.py: a deterministic PNG of a set size after a set delay, counting its generations).
+# gencache runs as one node whose only generator is an `http` entry pointing at the origin; nginx
+# proxies GET /generate to the same origin with proxy_cache (+ proxy_cache_lock). Both serve the
+# same bytes for the same prompt:
+#   gencache  GET /v1/images/generations?prompt=P&size=256x256&seed=1
+#   nginx     GET /generate?prompt=P&w=256&h=256&seed=1
+# Pinning: gencache's JVM and nginx (master + 1 worker) on CPU 1; wrk, the Python clients and the
+# origin on CPU 0. Phases (scripts/bench_side_by_side.py prints a section for each):
+#   1. hits, for 100 KB and 10 KB images (one prompt per size, primed first): a warm-up per server
+#      (--warmup s wrk runs, at least 6 the first time and 2 after, then until two in a row agree
+#      within 10%, at most 12: the JVM, pinned to one CPU, compiles its hot path on that CPU and
+#      needed 20-30 s of load, not 5), then --runs
+#      alternating runs (gencache, nginx, gencache, ...) of
+#      `wrk -t1 -c64 -d<seconds> --latency`: req/s, p50, p99, and CPU µs per request of the server
+#      process(es) (utime+stime from /proc before and after each run, / requests); medians
+#   2. cold burst: 200 identical requests for a new prompt, released together (200 Python threads and
+#      a barrier), origin delay 300 ms, --burst-rounds rounds per server, alternating: origin
+#      generations per burst, overall p50/p99, and the waiters' lag after the first answer p50/p99.
+#      nginx's proxy_cache_lock waiters poll every 500 ms, so expect ~500 ms there
+#   3. Zipf: --zipf-prompts prompts (exponent --zipf-s), --zipf-requests requests from wrk
+#      (scripts/bench/zipf.lua, 1 thread, 16 connections), images of --zipf-bytes, origin delay 20 ms,
+#      and a cache smaller than the working set: gencache is restarted with
+#      cache.max-mb-per-member = --budget-mb (cache.max-cluster-mb = --cluster-mb, 0 = off), nginx's
+#      Zipf zone has max_size = --budget-mb. Hit ratio = 1 - origin generations / 200 answers, plus
+#      each side's own X-Cache counts, the cache sizes (peak, sampled once a second, and at the end)
+#      and gencache's heap afterwards. The restarted node's hit path is warmed up first, as in phase 1
+# then a summary table and, as the last line,
+#   RATIO gencache/nginx: hit100k req/s X, p99 Y, cpu/req Z; hit10k ...; burst origin calls A vs B,
+#   waiter p50 C vs D ms; zipf hit ratio E vs F
+# Differences under ~20% are noise on these machines; that is why both run in one run, alternating.
+#
+#   scripts/bench.sh [--quick] [--build] [--seconds 10] [--runs 5] [--warmup 5] [--delay-ms 300]
+#                    [--burst 200] [--burst-rounds 3] [--zipf-requests 20000] [--zipf-prompts 1000]
+#                    [--zipf-s 1.0] [--zipf-bytes 102400] [--budget-mb 32] [--cluster-mb 0]
+#                    [--nginx-zipf-inactive 1d]
+#   --quick   smoke run: 1 run of 3 s per server and size, 2 s warm-up runs, 1 burst round, 3000 Zipf requests
+#   --nginx-zipf-inactive  `inactive` of nginx's Zipf zone. nginx's cache manager enforces max_size only
+#             when it wakes, and with inactive=1d it sleeps through the whole phase, so nginx's Zipf
+#             cache is in effect unbounded (the report says so, with its peak size); a short value
+#             (e.g. 5s) wakes it at least that often, which helps only phases longer than that, and
+#             also evicts entries idle that long
+#   --build   rebuild target/gencache.jar (mvn -q -o -DskipTests package) even when it exists; without
+#             it the jar is built only when missing (never because sources changed)
+#
+# Installs wrk and nginx from Debian's packages when missing (apt-get, with sudo unless root). Every
+# server binds 127.0.0.1 on a random free port; gencache gets a random cluster name and a member list
+# of only itself. Everything of a run is in target/bench-<time>-<random>/: gencache.yaml,
+# nginx/nginx.conf (from scripts/bench/nginx.conf.template), the logs, PID files and results.json.
+# The node is started with the same java command line as scripts/run.sh, but directly, so a source
+# change by someone else never triggers a build in the middle of a run. Every step has a hard
+# timeout; at exit the script stops exactly the PIDs it started (SIGTERM, up to 15 s, then SIGKILL),
+# nothing is killed by name. GENCACHE_JAVA_OPTS (default -Xmx1g) goes to the JVM.
+# Exit code: 0 measured, 1 a check failed (PROBLEM lines), 2 setup error.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+me=bench.sh
+
+seconds=10 runs=5 warmup=5 delay_ms=300 burst=200 burst_rounds=3
+zipf_requests=20000 zipf_prompts=1000 zipf_s=1.0 zipf_bytes=102400 budget_mb=32 cluster_mb=0
+nginx_zipf_inactive=1d
+build=0
+usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) seconds=3 runs=1 warmup=2 burst_rounds=1 zipf_requests=3000 ;;
+    --build) build=1 ;;
+    --seconds) seconds=$2; shift ;;
+    --runs) runs=$2; shift ;;
+    --warmup) warmup=$2; shift ;;
+    --delay-ms) delay_ms=$2; shift ;;
+    --burst) burst=$2; shift ;;
+    --burst-rounds) burst_rounds=$2; shift ;;
+    --zipf-requests) zipf_requests=$2; shift ;;
+    --zipf-prompts) zipf_prompts=$2; shift ;;
+    --zipf-s) zipf_s=$2; shift ;;
+    --zipf-bytes) zipf_bytes=$2; shift ;;
+    --budget-mb) budget_mb=$2; shift ;;
+    --cluster-mb) cluster_mb=$2; shift ;;
+    --nginx-zipf-inactive) nginx_zipf_inactive=$2; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "$me: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+for v in seconds runs warmup delay_ms burst burst_rounds zipf_requests zipf_prompts zipf_bytes budget_mb cluster_mb; do
+  [[ ${!v} =~ ^[0-9]+$ ]] || { echo "$me: --${v//_/-} must be a whole number, was '${!v}'" >&2; exit 2; }
+done
+[[ $nginx_zipf_inactive =~ ^[0-9]+[smhd]?$ ]] || { echo "$me: --nginx-zipf-inactive must be an nginx time like 10s or 1d" >&2; exit 2; }
+[[ $zipf_s =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "$me: --zipf-s must be a number, was '$zipf_s'" >&2; exit 2; }
+[ "$runs" -ge 1 ] && [ "$seconds" -ge 1 ] && [ "$burst" -ge 2 ] && [ "$burst" -le 1000 ] \
+  || { echo "$me: need --runs >= 1, --seconds >= 1, --burst 2..1000" >&2; exit 2; }
+[ "$budget_mb" -ge 16 ] || { echo "$me: --budget-mb must be at least 16 (gencache's minimum)" >&2; exit 2; }
+
+# --- tools ----------------------------------------------------------------------------------------
+if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  command -v apt-get >/dev/null || { echo "$me: wrk and nginx are required and apt-get is not available" >&2; exit 2; }
+  echo "installing wrk and nginx (apt-get) ..." >&2
+  timeout 600 $sudo apt-get update -qq \
+    && DEBIAN_FRONTEND=noninteractive timeout 600 $sudo apt-get install -y -qq --no-install-recommends wrk nginx >/dev/null \
+    || { echo "$me: installing wrk and nginx failed" >&2; exit 2; }
+fi
+# The Debian package starts a system nginx on port 80; that one is not ours and is left alone.
+for tool in python3 curl taskset timeout wrk nginx java; do
+  command -v $tool >/dev/null || { echo "$me: $tool is required" >&2; exit 2; }
+done
+[ "$(nproc)" -ge 2 ] || { echo "$me: needs 2 CPUs (server on CPU 1, load on CPU 0), have $(nproc)" >&2; exit 2; }
+
+jar=target/gencache.jar
+if [ $build = 1 ] || [ ! -f "$jar" ]; then
+  echo "building $jar ..." >&2
+  timeout 900 mvn -q -o -B -DskipTests package || { echo "$me: the build failed" >&2; exit 2; }
+fi
+source scripts/jvm-flags.sh
+
+# Prints "<http port> <member port> <nginx port>": random free loopback ports below the ephemeral range.
+pick_ports() {
+  python3 - <<'EOF'
+import random, socket, sys
+def free(p):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        s.bind(("127.0.0.1", p))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+def pick(lo, hi, taken):
+    for _ in range(200):
+        p = random.randrange(lo, hi)
+        if p not in taken and free(p):
+            return p
+    sys.exit("no free port in %d..%d" % (lo, hi))
+a = pick(20000, 32000, ())
+b = pick(10000, 20000, ())
+print(a, b, pick(20000, 32000, (a,)))
+EOF
+}
+
+# True while PID $1 is a live process (a zombie child that exited does not count).
+alive() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [ "${stat:0:1}" != Z ] && [ "${stat:0:1}" != X ]
+}
+
+# SIGTERM to one PID this script started, up to 15 s, then SIGKILL; reaps it.
+stop_pid() {
+  local pid=$1 what=$2 waited=0
+  [ -n "$pid" ] || return 0
+  if alive "$pid"; then
+    kill -TERM "$pid" 2>/dev/null || true
+    while alive "$pid" && [ $waited -lt 150 ]; do
+      sleep 0.1
+      waited=$((waited + 1))
+    done
+    if alive "$pid"; then
+      echo "$me: $what (PID $pid) still running after 15 s: SIGKILL" >&2
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
+  wait "$pid" 2>/dev/null || true
+}
+
+name="bench-$(date +%Y%m%d-%H%M%S)-$RANDOM"
+dir=$root/target/$name
+mkdir -p "$dir/nginx"
+origin_pid="" node_pid="" nginx_pid="" step_pid=""
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  [ -n "$node_pid$nginx_pid$origin_pid" ] && echo "--- stopping gencache, nginx and the origin (state in ${dir#$root/}/)"
+  stop_pid "$step_pid" "benchmark step"
+  stop_pid "$node_pid" "gencache"
+  # nginx: SIGTERM to the master is a fast shutdown; the master stops its own worker and cache processes.
+  stop_pid "$nginx_pid" "nginx master"
+  stop_pid "$origin_pid" "origin"
+  rm -f "$dir"/*.pid
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Runs one step (a python3 command) with a hard time limit, in the background and waited for, so a
+# signal to this script runs the cleanup at once. Returns the step's exit code.
+step() {
+  local limit=$1
+  shift
+  timeout -k 10 "$limit" "$@" &
+  step_pid=$!
+  local rc=0
+  wait "$step_pid" || rc=$?
+  step_pid=""
+  [ $rc = 124 ] && echo "$me: step hit its ${limit} s hard limit: $*" >&2
+  return $rc
+}
+
+# --- origin on CPU 0: binds a free port itself and prints it first ---------------------------------
+taskset -c 0 python3 scripts/origin.py --port 0 --delay-ms "$delay_ms" >"$dir/origin.out" 2>"$dir/origin.log" &
+origin_pid=$!
+echo "$origin_pid" >"$dir/origin.pid"
+origin_port=""
+for _ in $(seq 1 100); do
+  origin_port=$(sed -n 's/^listening on \([0-9][0-9]*\)$/\1/p' "$dir/origin.out" 2>/dev/null | head -n 1)
+  [ -n "$origin_port" ] && break
+  alive "$origin_pid" || break
+  sleep 0.1
+done
+[ -n "$origin_port" ] || { echo "$me: scripts/origin.py did not start:" >&2; cat "$dir/origin.log" >&2; exit 2; }
+origin="http://127.0.0.1:$origin_port"
+
+# --- gencache on CPU 1 ------------------------------------------------------------------------------
+cat >"$dir/gencache.yaml" <<EOF
+# Written by scripts/bench.sh for run $name. Ports, cluster and byte budget come from GENCACHE_*.
+generators:
+  - name: origin
+    type: http
+    base-url: $origin
+    method: GET
+    path: '/generate?prompt={prompt}&w={width}&h={height}&seed={seed}'
+    response: image
+    timeout: PT60S
+    max-concurrency: 64
+    max-queue: 1000
+    retries: 0
+EOF
+export GENCACHE_CONFIG=$dir/gencache.yaml
+export GENCACHE_CLUSTER_QUORUM=1
+export GENCACHE_CACHE_DEFAULT_TTL_SECONDS=86400
+export GENCACHE_HTTP_SHUTDOWN_GRACE_SECONDS=5
+java_opts=${GENCACHE_JAVA_OPTS:--Xmx1g}
+
+# start_gencache LABEL MAX_MB_PER_MEMBER MAX_CLUSTER_MB: starts a fresh node (new ports, new cluster
+# name) and waits until it is ready; sets node_pid and gencache.
+start_gencache() {
+  local label=$1 ready=0 attempt http_port hz_port unused deadline
+  export GENCACHE_CACHE_MAX_MB_PER_MEMBER=$2 GENCACHE_CACHE_MAX_CLUSTER_MB=$3
+  export GENCACHE_CLUSTER_NAME=$name-$label
+  for attempt in 1 2 3; do
+    read -r http_port hz_port unused < <(pick_ports)
+    export GENCACHE_HTTP_PORT=$http_port GENCACHE_CLUSTER_PORT=$hz_port GENCACHE_CLUSTER_MEMBERS=127.0.0.1:$hz_port
+    # taskset execs java, so $! is the JVM's PID (as scripts/run.sh's `exec java` would be).
+    # shellcheck disable=SC2086
+    taskset -c 1 java $java_opts "${GENCACHE_JVM_FLAGS[@]}" -jar "$jar" >"$dir/gencache-$label.log" 2>&1 &
+    node_pid=$!
+    echo "$node_pid" >"$dir/gencache.pid"
+    gencache="http://127.0.0.1:$http_port"
+    deadline=$((SECONDS + 90))
+    while [ $SECONDS -lt $deadline ] && alive "$node_pid"; do
+      if curl -sf -o /dev/null --max-time 2 "$gencache/health/ready"; then
+        ready=1
+        break
+      fi
+      sleep 0.5
+    done
+    [ $ready = 1 ] && return 0
+    if alive "$node_pid"; then
+      echo "$me: gencache ($label) was not ready within 90 s; end of its log:" >&2
+      tail -n 30 "$dir/gencache-$label.log" >&2
+      exit 2
+    fi
+    wait "$node_pid" 2>/dev/null || true
+    node_pid=""
+    if [ $attempt = 3 ] || ! grep -qE 'BindException|Address already in use' "$dir/gencache-$label.log"; then
+      echo "$me: gencache ($label) exited before it was ready; end of its log:" >&2
+      tail -n 30 "$dir/gencache-$label.log" >&2
+      exit 2
+    fi
+    echo "port taken, trying others" >&2
+  done
+}
+
+stop_gencache() {
+  stop_pid "$node_pid" "gencache"
+  node_pid=""
+  rm -f "$dir/gencache.pid"
+}
+
+# --- nginx on CPU 1 ---------------------------------------------------------------------------------
+# Returns 3 when its port was taken (caller retries), exits 2 on any other failure.
+start_nginx() {
+  local port=$1 user_line="" i
+  # A root master would hand the worker to "nobody", which cannot write the cache under target/.
+  [ "$(id -u)" = 0 ] && user_line="user root;"
+  mkdir -p "$dir/nginx/logs"
+  sed -e "s|@DIR@|$dir/nginx|g" -e "s|@PORT@|$port|g" -e "s|@ORIGIN_PORT@|$origin_port|g" \
+      -e "s|@ZIPF_MAX_MB@|$budget_mb|g" -e "s|@ZIPF_INACTIVE@|$nginx_zipf_inactive|g" -e "s|@USER_LINE@|$user_line|g" \
+      scripts/bench/nginx.conf.template >"$dir/nginx/nginx.conf"
+  if ! timeout 20 nginx -t -q -p "$dir/nginx/" -e "$dir/nginx/error.log" -c "$dir/nginx/nginx.conf" 2>"$dir/nginx/test.log"; then
+    echo "$me: nginx rejects $dir/nginx/nginx.conf:" >&2
+    cat "$dir/nginx/test.log" >&2
+    exit 2
+  fi
+  taskset -c 1 nginx -p "$dir/nginx/" -e "$dir/nginx/error.log" -c "$dir/nginx/nginx.conf" >"$dir/nginx/stdout.log" 2>&1 &
+  nginx_pid=$!
+  echo "$nginx_pid" >"$dir/nginx.pid"
+  nginx="http://127.0.0.1:$port"
+  for i in $(seq 1 100); do
+    curl -sf -o /dev/null --max-time 2 "$nginx/healthz" && return 0
+    alive "$nginx_pid" || break
+    sleep 0.1
+  done
+  stop_pid "$nginx_pid" "nginx master"
+  nginx_pid=""
+  grep -q 'Address already in use' "$dir/nginx/error.log" 2>/dev/null && return 3
+  echo "$me: nginx did not start; end of $dir/nginx/error.log:" >&2
+  tail -n 20 "$dir/nginx/error.log" >&2
+  exit 2
+}
+
+start_gencache hit 1024 0
+for attempt in 1 2 3; do
+  read -r _ _ nginx_port < <(pick_ports)
+  rc=0
+  start_nginx "$nginx_port" || rc=$?
+  [ $rc = 0 ] && break
+  [ $attempt = 3 ] && { echo "$me: no free port for nginx after 3 tries" >&2; exit 2; }
+done
+
+echo "run $name: state in ${dir#$root/}/"
+echo "origin $origin (PID $origin_pid, CPU 0, delay $delay_ms ms); gencache $gencache (PID $node_pid, CPU 1);" \
+  "nginx $nginx (master PID $nginx_pid, CPU 1)"
+echo "machine: $(nproc) cores, $(java -version 2>&1 | head -n 1), $(nginx -v 2>&1 | sed 's/^nginx version: //'), $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2)"
+echo "jar: $jar built $(date -r "$jar" '+%Y-%m-%d %H:%M:%S'); JVM options: $java_opts"
+
+results=$dir/results.json
+# The driver runs on CPU 0 with the load (its burst threads are load too; wrk inherits the pinning).
+py=(taskset -c 0 python3 scripts/bench_side_by_side.py --results "$results" --origin "$origin" --nginx "$nginx"
+    --nginx-pid "$nginx_pid" --nginx-cache-dir "$dir/nginx/cache-zipf" --tag "$name")
+
+hit_limit=$(( (2 * (12 * warmup + runs * seconds) + 60) * 2 + 60 ))
+step "$hit_limit" "${py[@]}" hit --gencache "$gencache" --gencache-pid "$node_pid" \
+  --seconds "$seconds" --runs "$runs" --warmup "$warmup" --sizes 102400,10240 || exit $?
+
+step $(( burst_rounds * 2 * 70 + 60 )) "${py[@]}" burst --gencache "$gencache" --gencache-pid "$node_pid" \
+  --burst "$burst" --rounds "$burst_rounds" --delay-ms "$delay_ms" --image-bytes 102400 || exit $?
+
+# Zipf: a fresh node whose byte budget is smaller than the working set.
+echo "--- restarting gencache with cache.max-mb-per-member=$budget_mb, cache.max-cluster-mb=$cluster_mb"
+stop_gencache
+start_gencache zipf "$budget_mb" "$cluster_mb"
+echo "gencache $gencache (PID $node_pid, CPU 1)"
+step $(( 2 * 12 * warmup + 2 * 240 + 120 )) "${py[@]}" zipf --gencache "$gencache" --gencache-pid "$node_pid" \
+  --warmup "$warmup" --lua scripts/bench/zipf.lua \
+  --requests "$zipf_requests" --prompts "$zipf_prompts" --zipf-s "$zipf_s" --image-bytes "$zipf_bytes" \
+  --budget-mb "$budget_mb" --cluster-mb "$cluster_mb" --max-seconds 240 || exit $?
+
+# The summary: exit 1 when any phase recorded a PROBLEM.
+step 60 "${py[@]}" report

@@ -1,0 +1,688 @@
+#!/usr/bin/env python3
+"""gencache and nginx proxy_cache side by side, in front of the same slow origin.
+
+Driven by scripts/bench.sh, which starts scripts/origin.py, one gencache node (http generator at the
+origin) and nginx (proxy_cache at the origin, scripts/bench/nginx.conf.template), pins them, and runs
+this file once per phase; every phase adds its figures to one JSON file (--results). This file only
+talks HTTP, runs wrk (pinned to CPU 0 by taskset) and reads /proc. Python 3 standard library only.
+Every loop is bounded in count and in time.
+
+  bench_side_by_side.py COMMON hit   --gencache URL --gencache-pid PID [--sizes 102400,10240]
+                                     [--runs 5] [--seconds 10] [--warmup 5] [--warmup-max-runs 8]
+                                     [--connections 64]
+  bench_side_by_side.py COMMON burst --gencache URL --gencache-pid PID [--burst 200] [--rounds 3]
+                                     [--delay-ms 300] [--image-bytes 102400]
+  bench_side_by_side.py COMMON zipf  --gencache URL --gencache-pid PID --lua scripts/bench/zipf.lua
+                                     [--requests 20000] [--prompts 1000] [--zipf-s 1.0]
+                                     [--image-bytes 102400] [--budget-mb 32] [--max-seconds 240]
+  bench_side_by_side.py COMMON report
+  COMMON = --results FILE --origin URL --nginx URL --nginx-pid PID --tag RUN
+
+hit    per image size, one prompt, primed on both (the second request must be a HIT, and both must
+       serve the same bytes), a warm-up per server (--warmup s wrk runs, at least --warmup-min-runs
+       the first time, then until two in a row agree within 10%, at most --warmup-max-runs: the JVM on
+       one CPU needs 20-30 s of load to compile its hot path),
+       then --runs alternating runs of
+       `wrk -t1 -c64 -d<seconds> --latency`: req/s, p50, p99 and the server's CPU time per request
+       (utime + stime of the JVM, or of the nginx master and all its children, from /proc/PID/stat
+       before and after the run, divided by the requests wrk counted). Medians over the runs.
+cpu    counts every thread of the server process, GC and Hazelcast's included; the resolution is one
+       clock tick (10 ms) per run, far below the seconds of CPU a run uses.
+burst  per round and server, --burst threads each open a connection, wait on one barrier and then send
+       the same request for a new prompt: origin generations during the burst (/stats), latency from the
+       release p50/p99, when the first answer came, and the waiters' lag (each answer after the first
+       one) p50/p99. Medians over
+       rounds. nginx's proxy_cache_lock waiters re-check every 500 ms, so their lag is up to 500 ms.
+zipf   wrk with scripts/bench/zipf.lua (1 thread, 16 connections; same seed, so the same prompt
+       sequence for both), after warming the restarted node up on one prompt: hit ratio = 1 - origin generations / 200 answers, and the X-Cache counts;
+       afterwards gencache's map bytes (GET /v1/cluster) against its budget and its heap.
+report the summary table, PROBLEM lines and the last line, `RATIO gencache/nginx: ...`.
+
+Exit code: 0 measured (report: and no PROBLEM), 1 report found a PROBLEM, 2 setup error.
+"""
+import argparse
+import hashlib
+import http.client
+import json
+import math
+import os
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+
+now = time.perf_counter
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+SERVERS = ("gencache", "nginx")
+
+
+class SetupError(Exception):
+    """The benchmark cannot measure (a service is down or misconfigured): exit 2."""
+
+
+# --- HTTP -----------------------------------------------------------------------------------------
+
+def request(base, method, path, timeout=30.0, headers=None):
+    """One request on a fresh connection: (status, lower-case headers, body); raises SetupError."""
+    u = urllib.parse.urlsplit(base)
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=timeout)
+    try:
+        c.request(method, path, headers=headers or {})
+        r = c.getresponse()
+        body = r.read()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, body
+    except (OSError, http.client.HTTPException) as e:
+        raise SetupError("%s %s%s: %s" % (method, base, path, e))
+    finally:
+        c.close()
+
+
+def get_json(base, path):
+    status, _, body = request(base, "GET", path)
+    if status != 200:
+        raise SetupError("GET %s%s answered %d: %s" % (base, path, status, body[:200]))
+    return json.loads(body)
+
+
+def origin_mode(origin, **kw):
+    status, _, body = request(origin, "POST", "/mode?" + urllib.parse.urlencode(kw))
+    if status != 200:
+        raise SetupError("origin POST /mode %s answered %d: %s" % (kw, status, body[:200]))
+    return json.loads(body)
+
+
+def origin_generations(origin):
+    return get_json(origin, "/stats")["generations"]
+
+
+def metrics(base):
+    """gencache's /metrics as {(name, frozenset(labels)): value}."""
+    status, _, body = request(base, "GET", "/metrics")
+    if status != 200:
+        raise SetupError("GET %s/metrics answered %d" % (base, status))
+    out = {}
+    for line in body.decode("utf-8", "replace").splitlines():
+        m = re.match(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)', line)
+        if not m:
+            continue
+        labels = frozenset(re.findall(r'(\w+)="([^"]*)"', m.group(2) or ""))
+        try:
+            out[(m.group(1), labels)] = float(m.group(3))
+        except ValueError:
+            pass
+    return out
+
+
+def metric_sum(ms, name, **want):
+    return sum(v for (n, labels), v in ms.items()
+               if n == name and all((k, w) in labels for k, w in want.items()))
+
+
+# --- /proc ----------------------------------------------------------------------------------------
+
+def proc_stat(pid):
+    """(ppid, utime + stime in ticks) of PID, or None when it is gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            s = f.read()
+    except OSError:
+        return None
+    fields = s[s.rindex(")") + 2:].split()
+    return int(fields[1]), int(fields[11]) + int(fields[12])
+
+
+def cpu_ticks(root_pids):
+    """utime + stime of the given PIDs and all their descendants (nginx: master, worker, cache processes)."""
+    parents = {}
+    ticks = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            st = proc_stat(int(entry))
+            if st:
+                parents[int(entry)], ticks[int(entry)] = st
+    total = 0
+    for pid in ticks:
+        p, hops = pid, 0
+        while p and hops < 64:
+            if p in root_pids:
+                total += ticks[pid]
+                break
+            p, hops = parents.get(p, 0), hops + 1
+    return total
+
+
+# --- wrk ------------------------------------------------------------------------------------------
+
+UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0, "h": 3600000.0}
+UNIT_B = {"B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30, "TB": 1 << 40}
+
+
+def parse_wrk(out):
+    def dur(text):
+        m = re.match(r"([\d.]+)(us|ms|s|m|h)$", text)
+        return float(m.group(1)) * UNIT_MS[m.group(2)] if m else None
+    r = {"p50_ms": None, "p99_ms": None, "requests": 0, "rps": None, "errors": 0, "non2xx": 0, "bytes": 0}
+    for line in out.splitlines():
+        line = line.strip()
+        m = re.match(r"(50|99)(?:\.000)?%\s+(\S+)$", line)
+        if m:
+            r["p%s_ms" % m.group(1)] = dur(m.group(2))
+        m = re.match(r"(\d+) requests in ([\d.]+)(\w+), ([\d.]+)(\w+) read", line)
+        if m:
+            r["requests"] = int(m.group(1))
+            r["bytes"] = float(m.group(4)) * UNIT_B.get(m.group(5), 1)
+        m = re.match(r"Requests/sec:\s+([\d.]+)", line)
+        if m:
+            r["rps"] = float(m.group(1))
+        m = re.match(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", line)
+        if m:
+            r["errors"] = sum(int(x) for x in m.groups())
+        m = re.match(r"Non-2xx or 3xx responses: (\d+)", line)
+        if m:
+            r["non2xx"] = int(m.group(1))
+    return r
+
+
+def wrk(url, seconds, connections, extra=(), script_args=(), limit=None):
+    """Runs wrk on CPU 0 (one thread) and returns its stdout; bounded by --duration and a hard timeout."""
+    cmd = ["taskset", "-c", "0", "wrk", "-t1", "-c%d" % connections, "-d%ds" % seconds, "--timeout", "10s"]
+    cmd += list(extra) + [url]
+    if script_args:
+        cmd += ["--"] + [str(a) for a in script_args]
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=limit or seconds + 30)
+    except subprocess.TimeoutExpired:
+        raise SetupError("wrk did not finish within its time limit: %s" % " ".join(cmd))
+    if p.returncode != 0:
+        raise SetupError("wrk failed (exit %d): %s %s" % (p.returncode, p.stdout[-500:], p.stderr[-500:]))
+    return p.stdout
+
+
+# --- figures --------------------------------------------------------------------------------------
+
+def pct(values, p):
+    """Nearest-rank percentile; None when empty."""
+    if not values:
+        return None
+    s = sorted(values)
+    return s[max(0, min(len(s) - 1, math.ceil(p / 100.0 * len(s)) - 1))]
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def ratio(a, b):
+    return a / b if a is not None and b not in (None, 0) else None
+
+
+def f(v, fmt="%.1f", none="-"):
+    return none if v is None else fmt % v
+
+
+def size_label(n):
+    return "%dk" % round(n / 1024) if n >= 1024 else "%dB" % n
+
+
+class Bench:
+    def __init__(self, args):
+        self.a = args
+        self.problems = []
+        self.data = {}
+        if os.path.exists(args.results):
+            with open(args.results) as fh:
+                self.data = json.load(fh)
+        self.data.setdefault("problems", [])
+
+    def problem(self, text):
+        print("  PROBLEM: " + text, flush=True)
+        self.data["problems"].append(text)
+
+    def save(self):
+        tmp = self.a.results + ".tmp"
+        with open(tmp, "w") as fh:
+            json.dump(self.data, fh, indent=2, sort_keys=True)
+        os.replace(tmp, self.a.results)
+
+    def pids(self, server):
+        return {self.a.gencache_pid} if server == "gencache" else {self.a.nginx_pid}
+
+    def base(self, server):
+        return self.a.gencache if server == "gencache" else self.a.nginx
+
+    def alive(self, server):
+        for pid in self.pids(server):
+            if proc_stat(pid) is None:
+                raise SetupError("%s (PID %d) is gone" % (server, pid))
+
+    # --- phase 1: hits ----------------------------------------------------------------------------
+
+    def hit(self):
+        a = self.a
+        out = self.data.setdefault("hit", {})
+        print("=== hits: wrk -t1 -c%d -d%ds --latency, %d alternating run(s) per server after a warm-up of %d-%d runs of %d s (first time; then 2-%d)"
+              % (a.connections, a.seconds, a.runs, a.warmup_min_runs, a.warmup_max_runs, a.warmup,
+                 a.warmup_max_runs), flush=True)
+        for size in [int(x) for x in a.sizes.split(",")]:
+            label = size_label(size)
+            origin_mode(a.origin, size_bytes=size)
+            prompt = urllib.parse.quote("hit %s %s" % (a.tag, label))
+            paths = {"gencache": "/v1/images/generations?prompt=%s&size=256x256&seed=1" % prompt,
+                     "nginx": "/generate?prompt=%s&w=256&h=256&seed=1" % prompt}
+            digests = {}
+            for s in SERVERS:
+                for i in (1, 2):
+                    status, headers, body = request(self.base(s), "GET", paths[s], timeout=60)
+                    if status != 200:
+                        raise SetupError("%s priming GET %s answered %d: %s" % (s, paths[s], status, body[:300]))
+                if headers.get("x-cache") != "HIT":
+                    self.problem("%s: the second request for the %s image was %s, not HIT"
+                                 % (s, label, headers.get("x-cache")))
+                digests[s] = (len(body), hashlib.sha256(body).hexdigest()[:16])
+            same = digests["gencache"] == digests["nginx"]
+            print("--- %s image: %d bytes (sha256 %s) from gencache, %d bytes (%s) from nginx%s"
+                  % (label, digests["gencache"][0], digests["gencache"][1], digests["nginx"][0],
+                     digests["nginx"][1], "" if same else "  DIFFERENT BYTES"), flush=True)
+            if not same:
+                self.problem("gencache and nginx serve different bytes for the %s image" % label)
+            for s in SERVERS:
+                self.warm_up(s, self.base(s) + paths[s])
+            runs = {s: [] for s in SERVERS}
+            for i in range(a.runs):
+                for s in SERVERS:
+                    self.alive(s)
+                    t0 = cpu_ticks(self.pids(s))
+                    r = parse_wrk(wrk(self.base(s) + paths[s], a.seconds, a.connections, ["--latency"]))
+                    t1 = cpu_ticks(self.pids(s))
+                    r["cpu_s"] = (t1 - t0) / CLK_TCK
+                    r["cpu_us_per_req"] = (r["cpu_s"] * 1e6 / r["requests"]) if r["requests"] else None
+                    r["bytes_per_resp"] = r["bytes"] / r["requests"] if r["requests"] else None
+                    runs[s].append(r)
+                    print("  run %d %-8s %9s req/s  p50 %7s ms  p99 %7s ms  cpu %6s us/req (%.2f s CPU)  %s B/resp%s"
+                          % (i + 1, s, f(r["rps"], "%.0f"), f(r["p50_ms"], "%.2f"), f(r["p99_ms"], "%.2f"),
+                             f(r["cpu_us_per_req"], "%.1f"), r["cpu_s"], f(r["bytes_per_resp"], "%.0f"),
+                             "  errors %d non-2xx %d" % (r["errors"], r["non2xx"]) if r["errors"] or r["non2xx"] else ""),
+                          flush=True)
+                    if r["non2xx"] or r["errors"] or not r["requests"]:
+                        self.problem("%s %s run %d: %d non-2xx, %d socket errors, %d requests"
+                                     % (s, label, i + 1, r["non2xx"], r["errors"], r["requests"]))
+            summary = {}
+            for s in SERVERS:
+                summary[s] = {k: median([r[k] for r in runs[s]]) for k in ("rps", "p50_ms", "p99_ms", "cpu_us_per_req")}
+                rps = [r["rps"] for r in runs[s] if r["rps"] is not None]
+                summary[s]["rps_min"], summary[s]["rps_max"] = (min(rps), max(rps)) if rps else (None, None)
+                summary[s]["runs"] = runs[s]
+                print("  median %-8s %9s req/s (%s..%s)  p50 %7s ms  p99 %7s ms  cpu %6s us/req"
+                      % (s, f(summary[s]["rps"], "%.0f"), f(summary[s]["rps_min"], "%.0f"), f(summary[s]["rps_max"], "%.0f"),
+                         f(summary[s]["p50_ms"], "%.2f"), f(summary[s]["p99_ms"], "%.2f"),
+                         f(summary[s]["cpu_us_per_req"], "%.1f")), flush=True)
+            out[label] = summary
+        self.save()
+
+    def warm_up(self, server, url, connections=64):
+        """--warmup s wrk runs, at least --warmup-min-runs (a process's first warm-up; later ones 2) and
+        then until two in a row agree within 10% (at most --warmup-max-runs): a JVM pinned to one CPU
+        compiles its hot path on that same CPU, which took 20-30 s of load here, not 5, and a plateau
+        of a few seconds on the way is common."""
+        a = self.a
+        seen = []
+        def settled():
+            return len(seen) >= 2 and abs(seen[-1] - seen[-2]) <= 0.1 * max(seen[-1], seen[-2])
+        # The minimum applies to a process's first warm-up; later ones (the next image size) only settle.
+        pid = min(self.pids(server))
+        first = pid not in self.data.setdefault("warmed_pids", [])
+        min_runs = a.warmup_min_runs if first else 2
+        for _ in range(max(a.warmup_max_runs, min_runs)):
+            self.alive(server)
+            seen.append(parse_wrk(wrk(url, a.warmup, connections))["rps"] or 0)
+            if len(seen) >= min_runs and settled():
+                break
+        if first:
+            self.data["warmed_pids"].append(pid)
+        print("  warm-up %-8s %d x %d s: %s req/s%s" % (server, len(seen), a.warmup, " ".join("%.0f" % x for x in seen),
+                                                      "" if settled() else " (not settled)"), flush=True)
+        self.data.setdefault("warmup", {}).setdefault(server, []).append(seen)
+
+    # --- phase 2: cold burst ----------------------------------------------------------------------
+
+    def fire(self, base, path, n):
+        """n threads, one connection each, released together; [(status, x-cache, start, end)]."""
+        u = urllib.parse.urlsplit(base)
+        barrier = threading.Barrier(n, timeout=30)
+        results = [None] * n
+
+        def one(i):
+            c = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+            try:
+                c.connect()
+                barrier.wait()
+                t0 = now()
+                c.request("GET", path)
+                r = c.getresponse()
+                r.read()
+                results[i] = (r.status, r.getheader("X-Cache"), t0, now())
+            except (OSError, http.client.HTTPException, threading.BrokenBarrierError) as e:
+                results[i] = (-1, type(e).__name__, None, now())
+            finally:
+                c.close()
+
+        threads = [threading.Thread(target=one, args=(i,), daemon=True) for i in range(n)]
+        for t in threads:
+            t.start()
+        deadline = time.time() + 90
+        for t in threads:
+            t.join(max(0.1, deadline - time.time()))
+        if any(t.is_alive() for t in threads):
+            raise SetupError("burst: requests still open after 90 s")
+        return results
+
+    def burst(self):
+        a = self.a
+        origin_mode(a.origin, delay_ms=a.delay_ms, size_bytes=a.image_bytes)
+        print("=== cold burst: %d identical requests released together, origin delay %d ms, %s images, %d round(s)"
+              % (a.burst, a.delay_ms, size_label(a.image_bytes), a.rounds), flush=True)
+        rounds = {s: [] for s in SERVERS}
+        for i in range(a.rounds):
+            for s in SERVERS:
+                self.alive(s)
+                prompt = urllib.parse.quote("burst %s %s %d" % (a.tag, s, i))
+                path = ("/v1/images/generations?prompt=%s&size=256x256&seed=1" % prompt if s == "gencache"
+                        else "/generate?prompt=%s&w=256&h=256&seed=1" % prompt)
+                g0 = origin_generations(a.origin)
+                res = self.fire(self.base(s), path, a.burst)
+                time.sleep(0.2)  # a generation the answers did not wait for would show up here
+                g1 = origin_generations(a.origin)
+                ok = [r for r in res if r[0] == 200]
+                ends = sorted(r[3] for r in ok)
+                lat = [(r[3] - r[2]) * 1000 for r in ok]
+                lags = [(e - ends[0]) * 1000 for e in ends[1:]]
+                cache = {}
+                for r in res:
+                    key = r[1] if r[0] == 200 else "HTTP %d" % r[0] if r[0] > 0 else "error " + r[1]
+                    cache[key] = cache.get(key, 0) + 1
+                starts = [r[2] for r in ok]
+                rr = {"origin_calls": g1 - g0, "ok": len(ok), "answers": cache,
+                      "first_ms": (ends[0] - min(starts)) * 1000 if ok else None,
+                      "p50_ms": pct(lat, 50), "p99_ms": pct(lat, 99), "max_ms": max(lat) if lat else None,
+                      "waiter_p50_ms": pct(lags, 50), "waiter_p99_ms": pct(lags, 99)}
+                rounds[s].append(rr)
+                print("  round %d %-8s origin calls %d  answers %s  first answer %s ms  latency p50 %s / p99 %s ms  "
+                      "waiters after the first: p50 %s / p99 %s ms"
+                      % (i + 1, s, rr["origin_calls"], " ".join("%s=%d" % kv for kv in sorted(cache.items())),
+                         f(rr["first_ms"]), f(rr["p50_ms"]), f(rr["p99_ms"]), f(rr["waiter_p50_ms"]), f(rr["waiter_p99_ms"])), flush=True)
+                if len(ok) != a.burst:
+                    self.problem("%s burst round %d: %d of %d answers were 200" % (s, i + 1, len(ok), a.burst))
+                if s == "gencache" and rr["origin_calls"] != 1:
+                    self.problem("gencache burst round %d: %d origin calls for %d identical requests (expected 1)"
+                                 % (i + 1, rr["origin_calls"], a.burst))
+        out = {}
+        for s in SERVERS:
+            out[s] = {k: median([r[k] for r in rounds[s]])
+                      for k in ("origin_calls", "first_ms", "p50_ms", "p99_ms", "waiter_p50_ms", "waiter_p99_ms")}
+            out[s]["rounds"] = rounds[s]
+            print("  median %-8s origin calls %s  first answer %s ms  latency p50 %s / p99 %s ms  waiters p50 %s / p99 %s ms"
+                  % (s, f(out[s]["origin_calls"], "%g"), f(out[s]["first_ms"]), f(out[s]["p50_ms"]), f(out[s]["p99_ms"]),
+                     f(out[s]["waiter_p50_ms"]), f(out[s]["waiter_p99_ms"])), flush=True)
+        self.data["burst"] = out
+        self.save()
+
+    # --- phase 3: Zipf ----------------------------------------------------------------------------
+
+    def zipf(self):
+        a = self.a
+        origin_mode(a.origin, delay_ms=a.delay_ms, size_bytes=a.image_bytes)
+        working_mb = a.prompts * a.image_bytes / 2 ** 20
+        print("=== Zipf: %d requests over %d prompts (s = %s), %s images (working set %.0f MB), budget %d MB, "
+              "origin delay %d ms, wrk -t1 -c%d"
+              % (a.requests, a.prompts, a.zipf_s, size_label(a.image_bytes), working_mb, a.budget_mb,
+                 a.delay_ms, a.connections), flush=True)
+        fmt = {"gencache": "/v1/images/generations?prompt=zipf-%s-%%d&size=256x256&seed=1" % a.tag,
+               "nginx": "/zipf/generate?prompt=zipf-%s-%%d&w=256&h=256&seed=1" % a.tag}
+        out = {"budget_mb": a.budget_mb, "cluster_mb": a.cluster_mb, "working_set_mb": working_mb,
+               "requests": a.requests, "prompts": a.prompts, "s": a.zipf_s}
+        # The node is fresh (restarted with the small budget): warm its hit path up like in the hit phase,
+        # on one prompt outside the Zipf set, so the figures below are not those of a cold JVM.
+        warm = {"gencache": "/v1/images/generations?prompt=zipf-%s-warm&size=256x256&seed=1" % a.tag,
+                "nginx": "/zipf/generate?prompt=zipf-%s-warm&w=256&h=256&seed=1" % a.tag}
+        for s in SERVERS:
+            request(self.base(s), "GET", warm[s], timeout=60)
+            self.warm_up(s, self.base(s) + warm[s])
+        for s in SERVERS:
+            self.alive(s)
+            sampler = CacheSizeSampler((lambda: cluster_bytes(a.gencache)) if s == "gencache"
+                                       else (lambda: dir_bytes(a.nginx_cache_dir) if a.nginx_cache_dir else 0))
+            m0 = metrics(a.gencache) if s == "gencache" else None
+            g0 = origin_generations(a.origin)
+            c0 = cpu_ticks(self.pids(s))
+            t0 = now()
+            text = wrk(self.base(s) + "/", a.max_seconds, a.connections, ["-s", a.lua],
+                       [a.prompts, a.zipf_s, a.requests, 20260101, fmt[s]], limit=a.max_seconds + 60)
+            wall = now() - t0
+            c1 = cpu_ticks(self.pids(s))
+            peak = sampler.stop()
+            time.sleep(0.3)
+            g1 = origin_generations(a.origin)
+            m = re.search(r"^ZIPF (.*)$", text, re.M)
+            if not m:
+                raise SetupError("zipf.lua printed no ZIPF line:\n" + text)
+            z = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", m.group(1))}
+            w = parse_wrk(text)
+            gens = g1 - g0
+            r = {"answers": z, "origin_calls": gens, "seconds": wall, "rps": w["rps"],
+                 "hit_ratio": 1 - gens / z["ok"] if z["ok"] else None,
+                 "ideal_hit_ratio": 1 - z["distinct"] / z["sent"] if z["sent"] else None,
+                 "xcache_hit_ratio": (z["hit"] + z["coalesced"] + z["stale"]) / z["ok"] if z["ok"] else None,
+                 "cpu_us_per_req": (c1 - c0) / CLK_TCK * 1e6 / z["responses"] if z["responses"] else None,
+                 "peak_cache_mb": peak / 2 ** 20}
+            print("  %-8s %d answers (%d x 200) in %.1f s; origin calls %d -> hit ratio %s; X-Cache HIT %d MISS %d "
+                  "COALESCED %d STALE/UPDATING %d other %d -> %s; cpu %s us/req"
+                  % (s, z["responses"], z["ok"], wall, gens, f(r["hit_ratio"], "%.3f"), z["hit"], z["miss"],
+                     z["coalesced"], z["stale"], z["other"], f(r["xcache_hit_ratio"], "%.3f"),
+                     f(r["cpu_us_per_req"], "%.0f")), flush=True)
+            if z["ok"] < a.requests or z["ok"] != z["responses"]:
+                self.problem("%s Zipf: %d answers of %d were 200 (%d wanted)" % (s, z["ok"], z["responses"], a.requests))
+            if s == "gencache":
+                m1 = metrics(a.gencache)
+                r["gencache_requests"] = {res: metric_sum(m1, "gencache_requests_total", result=res)
+                                          - metric_sum(m0, "gencache_requests_total", result=res)
+                                          for res in ("hit", "miss", "coalesced", "stale", "bypass", "error")}
+                members = get_json(a.gencache, "/v1/cluster")["members"]
+                r["map"] = {k: sum(mm.get(k) or 0 for mm in members) for k in ("bytes", "entries", "images")}
+                r["heap_mb"] = metric_sum(m1, "jvm_memory_used_bytes", area="heap") / 2 ** 20
+                r["heap_after_gc_mb"] = self.heap_after_gc(a.gencache, a.gencache_pid)
+                print("  gencache  /metrics requests %s; map: %d entries, %d images, %.1f MB (budget %d MB per member%s); "
+                      "peak during the run %.1f MB; heap used %.0f MB, after a full GC %s MB"
+                      % (" ".join("%s=%d" % (k, v) for k, v in r["gencache_requests"].items() if v),
+                         r["map"]["entries"], r["map"]["images"], r["map"]["bytes"] / 2 ** 20, a.budget_mb,
+                         ", cluster %d MB" % a.cluster_mb if a.cluster_mb else "",
+                         r["peak_cache_mb"], r["heap_mb"], f(r["heap_after_gc_mb"], "%.0f")), flush=True)
+                if max(r["map"]["bytes"], peak) > a.budget_mb * 2 ** 20 * 1.1:
+                    self.problem("gencache's image map held up to %.1f MB, over its %d MB budget (+10%%)"
+                                 % (max(r["map"]["bytes"], peak) / 2 ** 20, a.budget_mb))
+            else:
+                r["cache_dir_mb"] = dir_bytes(a.nginx_cache_dir) / 2 ** 20 if a.nginx_cache_dir else None
+                if r["cache_dir_mb"] is not None:
+                    print("  nginx     cache directory %.1f MB at the end, peak during the run %.1f MB (max_size %d MB; "
+                          "nginx's cache manager evicts in the background)" % (r["cache_dir_mb"], r["peak_cache_mb"], a.budget_mb),
+                          flush=True)
+            print("  %-8s ideal hit ratio for these requests with an unbounded cache: %s (%d distinct prompts)"
+                  % (s, f(r["ideal_hit_ratio"], "%.3f"), z["distinct"]), flush=True)
+            out[s] = r
+        self.data["zipf"] = out
+        self.save()
+
+    @staticmethod
+    def heap_after_gc(base, pid):
+        """Heap in use after `jcmd PID GC.run` (a full GC), from /metrics; None when jcmd is unavailable."""
+        try:
+            p = subprocess.run(["jcmd", str(pid), "GC.run"], capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        if p.returncode != 0:
+            return None
+        time.sleep(0.5)
+        return metric_sum(metrics(base), "jvm_memory_used_bytes", area="heap") / 2 ** 20
+
+    # --- report -----------------------------------------------------------------------------------
+
+    def report(self):
+        d = self.data
+        rows = []
+        notes = []
+        hit = d.get("hit", {})
+        for label, v in hit.items():
+            g, n = v["gencache"], v["nginx"]
+            rows.append(("hit %s req/s (median)" % label, f(g["rps"], "%.0f"), f(n["rps"], "%.0f"), ratio(g["rps"], n["rps"])))
+            rows.append(("hit %s p50 ms" % label, f(g["p50_ms"], "%.2f"), f(n["p50_ms"], "%.2f"), ratio(g["p50_ms"], n["p50_ms"])))
+            rows.append(("hit %s p99 ms" % label, f(g["p99_ms"], "%.2f"), f(n["p99_ms"], "%.2f"), ratio(g["p99_ms"], n["p99_ms"])))
+            rows.append(("hit %s CPU us/request" % label, f(g["cpu_us_per_req"]), f(n["cpu_us_per_req"]),
+                         ratio(g["cpu_us_per_req"], n["cpu_us_per_req"])))
+        b = d.get("burst")
+        if b:
+            g, n = b["gencache"], b["nginx"]
+            rows.append(("burst origin calls", f(g["origin_calls"], "%g"), f(n["origin_calls"], "%g"), None))
+            for k, name in (("first_ms", "burst first answer ms"), ("p50_ms", "burst latency p50 ms"), ("p99_ms", "burst latency p99 ms"),
+                            ("waiter_p50_ms", "burst waiter lag p50 ms"), ("waiter_p99_ms", "burst waiter lag p99 ms")):
+                rows.append((name, f(g[k]), f(n[k]), ratio(g[k], n[k])))
+        z = d.get("zipf")
+        if z:
+            g, n = z["gencache"], z["nginx"]
+            rows.append(("zipf hit ratio (origin calls)", f(g["hit_ratio"], "%.3f"), f(n["hit_ratio"], "%.3f"),
+                         ratio(g["hit_ratio"], n["hit_ratio"])))
+            rows.append(("zipf hit ratio (X-Cache)", f(g["xcache_hit_ratio"], "%.3f"), f(n["xcache_hit_ratio"], "%.3f"), None))
+            rows.append(("zipf origin calls", "%d" % g["origin_calls"], "%d" % n["origin_calls"], None))
+            rows.append(("zipf cache MB at end (budget %d)" % z["budget_mb"], f(g["map"]["bytes"] / 2 ** 20),
+                         f(n.get("cache_dir_mb")), None))
+            rows.append(("zipf cache MB peak (sampled 1/s)", f(g["peak_cache_mb"]), f(n["peak_cache_mb"]), None))
+            if n.get("peak_cache_mb") and max(n["peak_cache_mb"], n.get("cache_dir_mb") or 0) > 1.1 * z["budget_mb"]:
+                notes.append("nginx's Zipf cache grew to %.0f MB against max_size %d MB: its cache manager had not "
+                             "woken up to evict, so its hit ratio is that of a cache larger than the budget "
+                             "(see --nginx-zipf-inactive)" % (max(n["peak_cache_mb"], n.get("cache_dir_mb") or 0), z["budget_mb"]))
+            rows.append(("zipf CPU us/request", f(g["cpu_us_per_req"], "%.0f"), f(n["cpu_us_per_req"], "%.0f"),
+                         ratio(g["cpu_us_per_req"], n["cpu_us_per_req"])))
+        print("=== summary (ratio = gencache / nginx; differences under ~20% are noise here)")
+        print("  %-32s %12s %12s %8s" % ("", "gencache", "nginx", "ratio"))
+        for name, gv, nv, rt in rows:
+            print("  %-32s %12s %12s %8s" % (name, gv, nv, f(rt, "%.2f")))
+        for note in notes:
+            print("NOTE: " + note)
+        for p in d.get("problems", []):
+            print("PROBLEM: " + p)
+
+        def hr(label, key):
+            v = hit.get(label)
+            return f(ratio(v["gencache"][key], v["nginx"][key]) if v else None, "%.2f")
+        parts = []
+        for label in hit:
+            parts.append("%s req/s %s, p99 %s, cpu/req %s" % ("hit" + label, hr(label, "rps"), hr(label, "p99_ms"),
+                                                              hr(label, "cpu_us_per_req")))
+        if b:
+            parts.append("burst origin calls %s vs %s, waiter p50 %s vs %s ms"
+                         % (f(b["gencache"]["origin_calls"], "%g"), f(b["nginx"]["origin_calls"], "%g"),
+                            f(b["gencache"]["waiter_p50_ms"]), f(b["nginx"]["waiter_p50_ms"])))
+        if z:
+            parts.append("zipf hit ratio %s vs %s" % (f(z["gencache"]["hit_ratio"], "%.3f"), f(z["nginx"]["hit_ratio"], "%.3f")))
+        print("RATIO gencache/nginx: " + "; ".join(parts), flush=True)
+        return 1 if d.get("problems") else 0
+
+
+class CacheSizeSampler:
+    """Samples a cache size (bytes) once a second in the background; stop() returns the largest seen."""
+
+    def __init__(self, measure):
+        self.measure, self.peak, self.done = measure, 0, threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        while not self.done.wait(1.0):
+            try:
+                self.peak = max(self.peak, self.measure())
+            except (SetupError, OSError, ValueError):
+                pass
+
+    def stop(self):
+        self.done.set()
+        self.thread.join(10)
+        return self.peak
+
+
+def cluster_bytes(base):
+    status, _, body = request(base, "GET", "/v1/cluster", timeout=5)
+    return sum(m.get("bytes") or 0 for m in json.loads(body)["members"]) if status == 200 else 0
+
+
+def dir_bytes(path):
+    total = 0
+    for dirpath, _, files in os.walk(path):
+        for name in files:
+            try:
+                total += os.path.getsize(os.path.join(dirpath, name))
+            except OSError:
+                pass
+    return total
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--results", required=True, help="JSON file the phases add their figures to")
+    ap.add_argument("--origin", required=True)
+    ap.add_argument("--nginx", required=True)
+    ap.add_argument("--nginx-pid", type=int, required=True, help="nginx master PID (its children are counted too)")
+    ap.add_argument("--nginx-cache-dir", help="the Zipf zone's directory, to report its size")
+    ap.add_argument("--tag", default="bench", help="run name, part of every prompt")
+    sub = ap.add_subparsers(dest="phase", required=True)
+
+    def server_args(p):
+        p.add_argument("--gencache", required=True)
+        p.add_argument("--gencache-pid", type=int, required=True, help="the JVM's PID")
+        p.add_argument("--warmup", type=int, default=5, help="seconds of one warm-up run")
+        p.add_argument("--warmup-min-runs", type=int, default=6,
+                       help="warm-up runs at least, the first time a server process is warmed up (later: 2)")
+        p.add_argument("--warmup-max-runs", type=int, default=12, help="warm-up runs at most, per server and size")
+    p = sub.add_parser("hit")
+    server_args(p)
+    p.add_argument("--sizes", default="102400,10240", help="image sizes in bytes, comma-separated")
+    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--seconds", type=int, default=10)
+    p.add_argument("--connections", type=int, default=64)
+    p = sub.add_parser("burst")
+    server_args(p)
+    p.add_argument("--burst", type=int, default=200)
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--delay-ms", type=int, default=300)
+    p.add_argument("--image-bytes", type=int, default=102400)
+    p = sub.add_parser("zipf")
+    server_args(p)
+    p.add_argument("--lua", required=True)
+    p.add_argument("--requests", type=int, default=20000)
+    p.add_argument("--prompts", type=int, default=1000)
+    p.add_argument("--zipf-s", type=float, default=1.0)
+    p.add_argument("--image-bytes", type=int, default=102400)
+    p.add_argument("--budget-mb", type=int, default=32)
+    p.add_argument("--cluster-mb", type=int, default=0)
+    p.add_argument("--delay-ms", type=int, default=20)
+    p.add_argument("--connections", type=int, default=16)
+    p.add_argument("--max-seconds", type=int, default=240, help="time bound of each server's run")
+    sub.add_parser("report")
+    args = ap.parse_args()
+
+    bench = Bench(args)
+    try:
+        if args.phase == "report":
+            return bench.report()
+        getattr(bench, args.phase)()
+        return 0
+    except SetupError as e:
+        print("bench_side_by_side.py: %s" % e, file=sys.stderr, flush=True)
+        bench.data.setdefault("setup_errors", []).append(str(e))
+        bench.save()
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
