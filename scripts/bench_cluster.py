@@ -15,9 +15,7 @@ round, no 202, no lost entry, ...), 1 when a check failed (the figures are print
 2 on a usage or setup error.
 """
 import argparse
-import http.client
 import json
-import math
 import os
 import queue
 import random
@@ -28,87 +26,17 @@ import threading
 import time
 import urllib.parse
 
-now = time.perf_counter
-
-AUTH = {}
-if os.environ.get("GENCACHE_AUTH_TOKENS"):
-    AUTH = {"Authorization": "Bearer " + os.environ["GENCACHE_AUTH_TOKENS"].split(",")[0].strip()}
+import benchlib
+from benchlib import AUTH, Resp, fmt_ms, now, pct
 
 
 # --- HTTP -----------------------------------------------------------------------------------------
 
-class Resp:
-    __slots__ = ("status", "headers", "body", "t0", "t1", "error")
-
-    def __init__(self, status, headers, body, t0, t1, error=None):
-        self.status, self.headers, self.body, self.t0, self.t1, self.error = status, headers, body, t0, t1, error
-
-    def json(self):
-        try:
-            return json.loads(self.body)
-        except (ValueError, TypeError):
-            return None
-
-    @property
-    def ms(self):
-        return (self.t1 - self.t0) * 1000.0
-
-
-class Client:
-    """One keep-alive HTTP/1.1 connection to one node; not thread-safe (one per thread)."""
+class Client(benchlib.Client):
+    """A keep-alive connection to one node, with the nodes' bearer token when they use one."""
 
     def __init__(self, base, timeout=15.0):
-        u = urllib.parse.urlsplit(base)
-        self.host, self.port, self.timeout = u.hostname, u.port, timeout
-        self.conn = None
-        self.used = False
-
-    def close(self):
-        if self.conn is not None:
-            try:
-                self.conn.close()
-            except OSError:
-                pass
-        self.conn, self.used = None, False
-
-    def connect(self):
-        if self.conn is None:
-            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
-            self.conn.connect()
-            self.used = False
-
-    def request(self, method, path, body=None, headers=None):
-        """Returns a Resp; transport errors become status -1 with .error set (never raises)."""
-        h = dict(AUTH)
-        if headers:
-            h.update(headers)
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            h["Content-Type"] = "application/json"
-        for attempt in (0, 1):
-            reused = self.conn is not None and self.used
-            t0 = now()
-            try:
-                self.connect()
-                self.conn.request(method, path, body=data, headers=h)
-                r = self.conn.getresponse()
-                payload = r.read()
-                t1 = now()
-                self.used = True
-                if (r.getheader("connection") or "").lower() == "close":
-                    self.close()
-                return Resp(r.status, {k.lower(): v for k, v in r.getheaders()}, payload, t0, t1)
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError,
-                    http.client.CannotSendRequest, http.client.BadStatusLine) as e:
-                self.close()
-                if attempt == 0 and reused:
-                    continue  # a keep-alive connection the server had closed: once more, fresh
-                return Resp(-1, {}, b"", t0, now(), repr(e))
-            except (OSError, http.client.HTTPException) as e:
-                self.close()
-                return Resp(-1, {}, b"", t0, now(), repr(e))
-        raise AssertionError("unreachable")
+        super().__init__(base, timeout, AUTH)
 
 
 def gen_body(prompt, size):
@@ -121,19 +49,6 @@ def generate(client, prompt, size, only_if_cached=False):
 
 
 # --- figures --------------------------------------------------------------------------------------
-
-def pct(values, p):
-    """Nearest-rank percentile; None for no values."""
-    if not values:
-        return None
-    v = sorted(values)
-    k = max(0, min(len(v) - 1, math.ceil(p / 100.0 * len(v)) - 1))
-    return v[k]
-
-
-def fmt_ms(x):
-    return "-" if x is None else ("%.1f" % x)
-
 
 def dist(values):
     return {"n": len(values), "p50": pct(values, 50), "p99": pct(values, 99),
