@@ -17,7 +17,8 @@
 #      process(es) (utime+stime from /proc before and after each run, / requests); medians
 #   2. cold burst: 200 identical requests for a new prompt, released together (200 Python threads and
 #      a barrier), origin delay 300 ms, --burst-rounds rounds per server, alternating: origin
-#      generations per burst, overall p50/p99, and the waiters' lag after the first answer p50/p99.
+#      generations per burst, overall p50/p99, and the waiters' lag after the first answer p50/p99
+#      (client-side), plus gencache's own server-side waiter lag (gencache_waiter_lag_seconds).
 #      nginx's proxy_cache_lock waiters poll every 500 ms, so expect ~500 ms there
 #   3. Zipf: --zipf-prompts prompts (exponent --zipf-s), --zipf-requests requests from wrk
 #      (scripts/bench/zipf.lua, 1 thread, 16 connections), images of --zipf-bytes, origin delay 20 ms,

@@ -160,7 +160,7 @@ public final class GencacheNode {
       // A claim outlives the generation timeout, so only a dead or hung claimant ever loses it.
       flights = new ClusterSingleFlight<>(vertx, hazelcast, nodeId, config.generation().timeout().plusSeconds(10),
           config.cache().coalesceWait(), config.cache().maxWaitersPerKey(), new StoredResults(store),
-          metrics::coalescedLag);
+          metrics::coalescedLag, metrics::waiterLag);
       ImageService service = new ImageService(vertx, store, flights, generators, metrics, clock, config.cache(),
           config.generation().timeout(), accessLog, new HazelcastRefusalStore(vertx, hazelcast));
       GenerationCallParser parser = new GenerationCallParser(generators.generatorByModel(), generators.fallback(),

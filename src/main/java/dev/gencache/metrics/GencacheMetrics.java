@@ -24,6 +24,7 @@ public final class GencacheMetrics {
   private final Counter errors;
   private final Timer generationTime;
   private final Timer coalescedLag;
+  private final Timer waiterLag;
 
   public GencacheMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -39,6 +40,11 @@ public final class GencacheMetrics {
         .description("From a generation's finish (on the node that ran it) to this node answering its waiters")
         .publishPercentiles(0.5, 0.99)
         .percentilePrecision(3) // the default (1 digit) reports a 4 ms lag as 8 ms
+        .register(registry);
+    waiterLag = Timer.builder("gencache.waiter.lag")
+        .description("From an identical request's result being on this node to each waiting request being answered")
+        .publishPercentiles(0.5, 0.99)
+        .percentilePrecision(3)
         .register(registry);
   }
 
@@ -62,6 +68,11 @@ public final class GencacheMetrics {
     if (outcome.equals("success")) {
       generationTime.record(took);
     }
+  }
+
+  /** A request that waited on an identical one here was answered {@code lag} after the result was here. */
+  public void waiterLag(Duration lag) {
+    waiterLag.record(lag);
   }
 
   /** This node's waiters for a generation elsewhere got the result {@code lag} after it finished. */

@@ -59,10 +59,13 @@ public final class ClusterSingleFlight<T> implements SingleFlight<T> {
   /**
    * @param lease        how long a claim holds without its owner finishing (longer than the generation timeout)
    * @param results      reads and describes the results finished generations stored
+   * @param lagRecorder  told, per node, how long after a generation elsewhere finished this node had it
+   * @param waiterLag    told, per request that joined one on this node, how long after the result was
+   *                     here that request was answered
    */
   public ClusterSingleFlight(Vertx vertx, HazelcastInstance hazelcast, String nodeId, Duration lease,
       Duration waitDeadline, int maxWaitersPerKey, FlightResults<T> results,
-      Consumer<Duration> lagRecorder) {
+      Consumer<Duration> lagRecorder, Consumer<Duration> waiterLag) {
     this.vertx = vertx;
     this.hazelcast = hazelcast;
     this.claims = hazelcast.getMap(INFLIGHT_MAP);
@@ -70,7 +73,7 @@ public final class ClusterSingleFlight<T> implements SingleFlight<T> {
     this.lease = lease;
     this.waitDeadline = waitDeadline;
     this.results = results;
-    this.local = new LocalSingleFlight<>(vertx, waitDeadline, maxWaitersPerKey);
+    this.local = new LocalSingleFlight<>(vertx, waitDeadline, maxWaitersPerKey, waiterLag);
     this.lagRecorder = lagRecorder;
   }
 

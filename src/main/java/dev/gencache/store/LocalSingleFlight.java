@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -18,12 +19,19 @@ public final class LocalSingleFlight<T> implements SingleFlight<T> {
   private final Vertx vertx;
   private final Duration waitDeadline;
   private final int maxWaitersPerKey;
+  private final Consumer<Duration> waiterLag;
   private final ConcurrentHashMap<String, Run<T>> runs = new ConcurrentHashMap<>();
 
   public LocalSingleFlight(Vertx vertx, Duration waitDeadline, int maxWaitersPerKey) {
+    this(vertx, waitDeadline, maxWaitersPerKey, lag -> {});
+  }
+
+  /** @param waiterLag told, per waiter, how long after the run finished that waiter had its answer */
+  public LocalSingleFlight(Vertx vertx, Duration waitDeadline, int maxWaitersPerKey, Consumer<Duration> waiterLag) {
     this.vertx = vertx;
     this.waitDeadline = waitDeadline;
     this.maxWaitersPerKey = maxWaitersPerKey;
+    this.waiterLag = waiterLag;
   }
 
   @Override
@@ -43,6 +51,7 @@ public final class LocalSingleFlight<T> implements SingleFlight<T> {
         .andThen(ar -> {
           // Leave the table before waking waiters: a newcomer then finds the stored entry, not this run.
           runs.remove(key, mine);
+          mine.doneAtNanos = System.nanoTime();
           mine.done.handle(ar);
         })
         .map(v -> new Flight<>(v, false));
@@ -67,7 +76,9 @@ public final class LocalSingleFlight<T> implements SingleFlight<T> {
       vertx.cancelTimer(timer);
       running.waiters.decrementAndGet();
       if (ar.succeeded()) {
+        // Completing runs this waiter's continuation (its answer is written) before the lag is taken.
         mine.tryComplete(new Flight<>(ar.result(), true));
+        waiterLag.accept(Duration.ofNanos(System.nanoTime() - running.doneAtNanos));
       } else {
         mine.tryFail(ar.cause());
       }
@@ -78,5 +89,6 @@ public final class LocalSingleFlight<T> implements SingleFlight<T> {
   private static final class Run<T> {
     final Promise<T> done = Promise.promise();
     final AtomicInteger waiters = new AtomicInteger();
+    volatile long doneAtNanos;
   }
 }

@@ -171,7 +171,7 @@ class ClusterSingleFlightTest {
     for (int i = 0; i < 2; i++) {
       GencacheNode node = nodes.get(i);
       ClusterSingleFlight<String> flight = new ClusterSingleFlight<>(node.vertx(), node.hazelcast(), "flight-node-" + i,
-          Duration.ofSeconds(60), Duration.ofSeconds(30), 10, results, lag -> {});
+          Duration.ofSeconds(60), Duration.ofSeconds(30), 10, results, lag -> {}, lag -> {});
       flight.start().await(10, TimeUnit.SECONDS);
       flights.add(flight);
     }
@@ -210,7 +210,7 @@ class ClusterSingleFlightTest {
     GencacheNode node = nodes.get(1);
     FakeResults results = new FakeResults(true);
     ClusterSingleFlight<String> flight = new ClusterSingleFlight<>(node.vertx(), node.hazelcast(), "late-node",
-        Duration.ofSeconds(60), Duration.ofSeconds(30), 10, results, lag -> {});
+        Duration.ofSeconds(60), Duration.ofSeconds(30), 10, results, lag -> {}, lag -> {});
     flight.start().await(10, TimeUnit.SECONDS);
     // Another node holds the claim and has already announced its finish (before this waiter existed).
     com.hazelcast.map.IMap<String, Claim> claims = node.hazelcast().getMap(ClusterSingleFlight.INFLIGHT_MAP);

@@ -47,6 +47,34 @@ class LocalSingleFlightTest {
   }
 
   @Test
+  void eachWaiterReportsHowLongAfterTheRunItWasAnswered() throws Exception {
+    List<Duration> lags = new java.util.concurrent.CopyOnWriteArrayList<>();
+    LocalSingleFlight<String> flights = new LocalSingleFlight<>(vertx, Duration.ofSeconds(30), 1000, lags::add);
+    Promise<String> work = Promise.promise();
+    List<Future<Flight<String>>> callers = new ArrayList<>();
+    callers.add(flights.run("k", work::future));
+    for (int i = 0; i < 5; i++) {
+      // Each waiter's answer takes 20 ms to write: the later ones wait for the earlier ones.
+      callers.add(flights.run("k", work::future).andThen(ar -> busy(Duration.ofMillis(20))));
+    }
+    vertx.runOnContext(v -> work.complete("image"));
+    Future.all(callers).await(10, TimeUnit.SECONDS);
+    // The lag is taken just after a waiter's answer, on the event loop: the last may trail the futures.
+    dev.gencache.testing.TestNodes.eventually(Duration.ofSeconds(5), "every waiter's lag", () -> lags.size() >= 5);
+    assertThat(lags).hasSize(5);
+    assertThat(lags).allSatisfy(lag -> assertThat(lag).isGreaterThanOrEqualTo(Duration.ofMillis(20)));
+    assertThat(lags.stream().max(Duration::compareTo).orElseThrow()).isGreaterThanOrEqualTo(Duration.ofMillis(100));
+  }
+
+  /** CPU work standing in for writing a response (not a sleep: the event loop stays busy). */
+  private static void busy(Duration d) {
+    long end = System.nanoTime() + d.toNanos();
+    while (System.nanoTime() < end) {
+      Thread.onSpinWait();
+    }
+  }
+
+  @Test
   void aFailureReachesEveryWaiterAndTheNextCallRunsAgain() throws Exception {
     LocalSingleFlight<String> flights = new LocalSingleFlight<>(vertx, Duration.ofSeconds(30), 10);
     Promise<String> work = Promise.promise();
