@@ -37,27 +37,7 @@ fi
 
 # Prints "<http base> <member base>": two random runs of $nodes free ports, below the ephemeral range.
 pick_ports() {
-  python3 - "$nodes" <<'EOF'
-import random, socket, sys
-n = int(sys.argv[1])
-def free(p):
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        s.bind(("127.0.0.1", p))
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
-def run(lo, hi):
-    for _ in range(200):
-        b = random.randrange(lo, hi - n)
-        if all(free(b + i) for i in range(n)):
-            return b
-    sys.exit("no %d free consecutive ports in %d..%d" % (n, lo, hi))
-print(run(20000, 32000), run(10000, 20000))
-EOF
+  python3 scripts/free_ports.py "$nodes:20000:32000" "$nodes:10000:20000"
 }
 
 name="bench-cluster-$(date +%H%M%S)-$RANDOM"

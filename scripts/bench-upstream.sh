@@ -54,26 +54,7 @@ fi
 
 # Prints "<http port> <member port>": random free ports below the ephemeral range.
 pick_ports() {
-  python3 - <<'EOF'
-import random, socket, sys
-def free(p):
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        s.bind(("127.0.0.1", p))
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
-def pick(lo, hi):
-    for _ in range(200):
-        p = random.randrange(lo, hi)
-        if free(p):
-            return p
-    sys.exit("no free port in %d..%d" % (lo, hi))
-print(pick(20000, 32000), pick(10000, 20000))
-EOF
+  python3 scripts/free_ports.py 1:20000:32000 1:10000:20000
 }
 
 # True while PID $1 is a live process (a zombie child that exited does not count).

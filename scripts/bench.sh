@@ -120,28 +120,7 @@ source scripts/jvm-flags.sh
 
 # Prints "<http port> <member port> <nginx port>": random free loopback ports below the ephemeral range.
 pick_ports() {
-  python3 - <<'EOF'
-import random, socket, sys
-def free(p):
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        s.bind(("127.0.0.1", p))
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
-def pick(lo, hi, taken):
-    for _ in range(200):
-        p = random.randrange(lo, hi)
-        if p not in taken and free(p):
-            return p
-    sys.exit("no free port in %d..%d" % (lo, hi))
-a = pick(20000, 32000, ())
-b = pick(10000, 20000, ())
-print(a, b, pick(20000, 32000, (a,)))
-EOF
+  python3 scripts/free_ports.py 1:20000:32000 1:10000:20000 1:20000:32000
 }
 
 # True while PID $1 is a live process (a zombie child that exited does not count).

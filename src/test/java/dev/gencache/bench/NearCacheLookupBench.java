@@ -25,17 +25,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = { // scripts/jvm-flags.sh: Hazelcast on Java 17
-    "--add-modules", "java.se",
-    "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
-    "--add-opens", "java.base/java.lang=ALL-UNNAMED",
-    "--add-opens", "java.base/java.nio=ALL-UNNAMED",
-    "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-    "--add-opens", "java.management/sun.management=ALL-UNNAMED",
-    "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED",
-    "-Djava.net.preferIPv4Stack=true",
-    "-Dhazelcast.logging.type=slf4j",
-    "-Djava.util.concurrent.ForkJoinPool.common.parallelism=4"})
+// Forks inherit this JVM's options: scripts/jmh.sh starts it with scripts/jvm-flags.sh (Hazelcast on Java 17).
+@Fork(1)
 public class NearCacheLookupBench {
   private HazelcastInstance member;
   private IMap<String, ImageBlob> images;
