@@ -62,7 +62,7 @@ trap 'exit 143' TERM
 # Start; a port taken between the check and the start (exit 3) gets new ports, at most 3 times.
 for attempt in 1 2 3; do
   read -r GENCACHE_BASE_PORT GENCACHE_HZ_BASE_PORT < <(pick_ports)
-  export GENCACHE_BASE_PORT GENCACHE_HZ_BASE_PORT
+  export GENCACHE_BASE_PORT GENCACHE_HZ_BASE_PORT GENCACHE_BRIDGE_BASE_PORT=0
   started=1
   set +e
   scripts/cluster.sh start $nodes

@@ -158,7 +158,7 @@ export GENCACHE_JAVA_OPTS=${GENCACHE_JAVA_OPTS:--Xmx512m}
 ready=0
 for attempt in 1 2 3; do
   read -r http_port hz_port < <(pick_ports)
-  export GENCACHE_HTTP_PORT=$http_port GENCACHE_CLUSTER_PORT=$hz_port GENCACHE_CLUSTER_MEMBERS=127.0.0.1:$hz_port
+  export GENCACHE_BRIDGE_TCP_PORT=0 GENCACHE_HTTP_PORT=$http_port GENCACHE_CLUSTER_PORT=$hz_port GENCACHE_CLUSTER_MEMBERS=127.0.0.1:$hz_port
   scripts/run.sh >"$dir/node.log" 2>&1 &
   node_pid=$!
   echo "$node_pid" >"$dir/node.pid"

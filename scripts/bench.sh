@@ -227,7 +227,7 @@ start_gencache() {
   export GENCACHE_CLUSTER_NAME=$name-$label
   for attempt in 1 2 3; do
     read -r http_port hz_port unused < <(pick_ports)
-    export GENCACHE_HTTP_PORT=$http_port GENCACHE_CLUSTER_PORT=$hz_port GENCACHE_CLUSTER_MEMBERS=127.0.0.1:$hz_port
+    export GENCACHE_BRIDGE_TCP_PORT=0 GENCACHE_HTTP_PORT=$http_port GENCACHE_CLUSTER_PORT=$hz_port GENCACHE_CLUSTER_MEMBERS=127.0.0.1:$hz_port
     # taskset execs java, so $! is the JVM's PID (as scripts/run.sh's `exec java` would be).
     # shellcheck disable=SC2086
     taskset -c 1 java $java_opts "${GENCACHE_JVM_FLAGS[@]}" -jar "$jar" >"$dir/gencache-$label.log" 2>&1 &

@@ -18,12 +18,14 @@
 # Variables read here (script-only ones never reach a node: it refuses unknown GENCACHE_* names):
 #   GENCACHE_BASE_PORT     HTTP port of node 1 (default 8080)
 #   GENCACHE_HZ_BASE_PORT  Hazelcast member port of node 1 (default 5701)            [script-only]
+#   GENCACHE_BRIDGE_BASE_PORT  TCP event-bus bridge port of node 1 (default 7000; 0 = each node
+#                          binds a free port, shown in its log)                       [script-only]
 #   GENCACHE_CLUSTER_NAME  Hazelcast cluster name (default gencache)
 #   GENCACHE_CLUSTER_QUORUM  default: a majority of N (N/2+1)
 #   GENCACHE_JAVA_OPTS     JVM options of each node (default -Xmx512m)
 #   GENCACHE_*             any other config override (gencache-defaults.yaml) goes to every node;
-#                          GENCACHE_HTTP_PORT, GENCACHE_CLUSTER_PORT and GENCACHE_CLUSTER_MEMBERS are
-#                          set per node by this script
+#                          GENCACHE_HTTP_PORT, GENCACHE_CLUSTER_PORT, GENCACHE_CLUSTER_MEMBERS and
+#                          GENCACHE_BRIDGE_TCP_PORT are set per node by this script
 #   GENCACHE_STATE_DIR     PID files, logs and the recorded env (default target/cluster; relative to
 #                          the repository root)                                       [script-only]
 #   GENCACHE_READY_TIMEOUT seconds start/restart wait for readiness (default 90)        [script-only]
@@ -40,7 +42,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-SCRIPT_ONLY=(GENCACHE_HZ_BASE_PORT GENCACHE_STATE_DIR GENCACHE_READY_TIMEOUT GENCACHE_STOP_TIMEOUT GENCACHE_SKIP_BUILD)
+SCRIPT_ONLY=(GENCACHE_HZ_BASE_PORT GENCACHE_BRIDGE_BASE_PORT GENCACHE_STATE_DIR GENCACHE_READY_TIMEOUT GENCACHE_STOP_TIMEOUT GENCACHE_SKIP_BUILD)
 state=${GENCACHE_STATE_DIR:-target/cluster}
 ready_timeout=${GENCACHE_READY_TIMEOUT:-90}
 stop_timeout=${GENCACHE_STOP_TIMEOUT:-30}
@@ -79,6 +81,10 @@ is_script_only() {
 
 http_port() { echo $((GENCACHE_BASE_PORT + $1 - 1)); }
 hz_port() { echo $((GENCACHE_HZ_BASE_PORT + $1 - 1)); }
+bridge_port() { # 0 stays 0: the node picks
+  local base=${GENCACHE_BRIDGE_BASE_PORT:-7000}
+  if [ "$base" = 0 ]; then echo 0; else echo $((base + $1 - 1)); fi
+}
 
 http_host() {
   local h=${GENCACHE_HTTP_HOST:-127.0.0.1}
@@ -142,8 +148,8 @@ except OSError:
 
 check_ports() { # node index
   local p
-  for p in "$(http_port "$1")" "$(hz_port "$1")"; do
-    port_free "$p" || die "node $1: port $p is taken" 3
+  for p in "$(http_port "$1")" "$(hz_port "$1")" "$(bridge_port "$1")"; do
+    [ "$p" = 0 ] || port_free "$p" || die "node $1: port $p is taken" 3
   done
 }
 
@@ -158,8 +164,9 @@ launch() {
     : >"$log"
   fi
   (
-    export GENCACHE_HTTP_PORT GENCACHE_CLUSTER_PORT GENCACHE_CLUSTER_MEMBERS=$members
+    export GENCACHE_HTTP_PORT GENCACHE_CLUSTER_PORT GENCACHE_CLUSTER_MEMBERS=$members GENCACHE_BRIDGE_TCP_PORT
     GENCACHE_HTTP_PORT=$(http_port "$i")
+    GENCACHE_BRIDGE_TCP_PORT=$(bridge_port "$i")
     GENCACHE_CLUSTER_PORT=$(hz_port "$i")
     for k in "${SCRIPT_ONLY[@]}"; do unset "$k"; done
     trap '' HUP # outlive the terminal that ran the script
@@ -251,6 +258,8 @@ cmd_start() {
   export GENCACHE_CLUSTER_QUORUM=${GENCACHE_CLUSTER_QUORUM:-$((n / 2 + 1))}
   is_uint "$GENCACHE_BASE_PORT" || die "GENCACHE_BASE_PORT must be a port number, was \"$GENCACHE_BASE_PORT\"" 2
   is_uint "$GENCACHE_HZ_BASE_PORT" || die "GENCACHE_HZ_BASE_PORT must be a port number, was \"$GENCACHE_HZ_BASE_PORT\"" 2
+  is_uint "${GENCACHE_BRIDGE_BASE_PORT:-7000}" && ((${GENCACHE_BRIDGE_BASE_PORT:-7000} + n - 1 <= 65535)) \
+    || die "GENCACHE_BRIDGE_BASE_PORT must be a port number (0 = any), was \"$GENCACHE_BRIDGE_BASE_PORT\"" 2
   if ((GENCACHE_BASE_PORT + n - 1 > 65535 || GENCACHE_HZ_BASE_PORT + n - 1 > 65535)); then
     die "ports past 65535 for $n nodes" 2
   fi
@@ -268,8 +277,8 @@ cmd_start() {
     echo "# GENCACHE_* variables of 'cluster.sh start $n' at $(date '+%F %T'); restart replays them"
     for name in $(compgen -e | sort); do
       [[ $name == GENCACHE_* ]] || continue
-      case $name in GENCACHE_HTTP_PORT | GENCACHE_CLUSTER_PORT | GENCACHE_CLUSTER_MEMBERS) continue ;; esac
-      [[ $name == GENCACHE_HZ_BASE_PORT ]] || ! is_script_only "$name" || continue
+      case $name in GENCACHE_HTTP_PORT | GENCACHE_CLUSTER_PORT | GENCACHE_CLUSTER_MEMBERS | GENCACHE_BRIDGE_TCP_PORT) continue ;; esac
+      [[ $name == GENCACHE_HZ_BASE_PORT || $name == GENCACHE_BRIDGE_BASE_PORT ]] || ! is_script_only "$name" || continue
       printf 'export %s=%q\n' "$name" "${!name}"
     done
   } >"$state/env"

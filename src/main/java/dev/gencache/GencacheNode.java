@@ -2,6 +2,10 @@ package dev.gencache;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.core.HazelcastInstance;
+import dev.gencache.bridge.BridgeAccess;
+import dev.gencache.bridge.BridgeVerticle;
+import dev.gencache.bridge.SockJsBridge;
+import dev.gencache.bus.BusApi;
 import dev.gencache.cluster.ClusterRoutes;
 import dev.gencache.cluster.NodeInbox;
 import dev.gencache.cluster.eviction.AccessLog;
@@ -45,6 +49,7 @@ import io.vertx.micrometer.backends.BackendRegistries;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -62,6 +67,7 @@ public final class GencacheNode {
   private final HazelcastInstance hazelcast;
   private final MeterRegistry registry;
   private final List<HttpServerVerticle> servers;
+  private final BridgeVerticle tcpBridge;
   private final AtomicBoolean serving;
   private final LeaderElection leadership;
   private final CacheSweeper sweeper;
@@ -74,6 +80,7 @@ public final class GencacheNode {
     this.hazelcast = parts.hazelcast;
     this.registry = parts.registry;
     this.servers = parts.servers;
+    this.tcpBridge = parts.tcpBridge;
     this.serving = parts.serving;
     this.leadership = parts.leadership;
     this.sweeper = parts.sweeper;
@@ -130,6 +137,8 @@ public final class GencacheNode {
     final ClusterRoutes clusterRoutes;
     final StatsRoutes statsRoutes;
     final List<Routes> routes;
+    final BusApi busApi;
+    final BridgeVerticle tcpBridge;
     final List<HttpServerVerticle> servers = new CopyOnWriteArrayList<>();
     final AtomicBoolean serving = new AtomicBoolean();
     final InFlightRequests inFlight = new InFlightRequests();
@@ -167,14 +176,21 @@ public final class GencacheNode {
           config.generation().defaultModel(), config.cache().lowercasePrompts(), config.cache().maxTtl());
       clusterRoutes = new ClusterRoutes(vertx, hazelcast, leadership, this::httpUrl);
       statsRoutes = new StatsRoutes(vertx, leadership, metrics);
-      routes = List.of(
+      busApi = new BusApi(vertx, service, parser, invalidations, config.cache().lowercasePrompts(), this::httpUrl, clock);
+      BridgeAccess bridgeAccess = new BridgeAccess(config.auth().tokens(), config.bridge().adminTokens());
+      tcpBridge = config.bridge().tcpEnabled() ? new BridgeVerticle(config.bridge(), bridgeAccess) : null;
+      List<Routes> all = new ArrayList<>(List.of(
           new ImageRoutes(service, parser, clock, config.http().publicUrl(), config.http().maxBodyBytes(),
               new ReadyImages(config.cache().l1Bytes())),
           new InvalidationRoutes(invalidations, config.cache().lowercasePrompts()),
           new TagExpiryRoutes(vertx, hazelcast),
           clusterRoutes,
           statsRoutes,
-          new OpsRoutes(() -> notReadyReason(serving, hazelcast, config.cluster().quorum()), registryName));
+          new OpsRoutes(() -> notReadyReason(serving, hazelcast, config.cluster().quorum()), registryName)));
+      if (config.bridge().sockJsEnabled()) {
+        all.add(new SockJsBridge(vertx, bridgeAccess, config.bridge().maxMessagesPerSecond(), System::nanoTime));
+      }
+      routes = List.copyOf(all);
     }
 
     String httpUrl() {
@@ -189,19 +205,32 @@ public final class GencacheNode {
       clusterRoutes.register(inbox);
       statsRoutes.register(inbox);
       leadership.addJob(sweeper);
-      return Future.all(inbox.start(), flights.start(), invalidations.start(inbox))
+      return Future.all(inbox.start(), flights.start(), invalidations.start(inbox), busApi.start())
           .compose(ok -> vertx.deployVerticle(new LeaderVerticle(leadership, hazelcast, registry)))
           .compose(ok -> vertx.deployVerticle(() -> {
-            HttpServerVerticle server = new HttpServerVerticle(config.http(), config.auth(), routes, inFlight);
+            HttpServerVerticle server = new HttpServerVerticle(config.http(), config.auth(), routes, inFlight,
+                config.bridge().maxFrameBytes());
             servers.add(server);
             return server;
           }, new DeploymentOptions().setInstances(config.http().instances())))
+          .compose(ok -> tcpBridge == null ? Future.succeededFuture() : vertx.deployVerticle(tcpBridge))
           .map(id -> {
             serving.set(true);
-            log.info("Serving on {} ({} transport, {} HTTP event loop(s))", httpUrl(),
-                vertx.isNativeTransportEnabled() ? "native epoll" : "NIO", config.http().instances());
+            log.info("Serving on {} ({} transport, {} HTTP event loop(s)); event-bus bridges: {}", httpUrl(),
+                vertx.isNativeTransportEnabled() ? "native epoll" : "NIO", config.http().instances(), bridges());
             return new GencacheNode(this);
           });
+    }
+
+    private String bridges() {
+      List<String> on = new ArrayList<>();
+      if (tcpBridge != null) {
+        on.add("TCP " + config.bridge().tcpHost() + ":" + tcpBridge.port());
+      }
+      if (config.bridge().sockJsEnabled()) {
+        on.add("SockJS " + httpUrl() + SockJsBridge.PATH);
+      }
+      return on.isEmpty() ? "none" : String.join(", ", on);
     }
   }
 
@@ -221,6 +250,11 @@ public final class GencacheNode {
 
   public int httpPort() {
     return servers.get(0).actualPort();
+  }
+
+  /** The TCP event-bus bridge's port, or -1 when it is off. */
+  public int bridgePort() {
+    return tcpBridge == null ? -1 : tcpBridge.port();
   }
 
   public Vertx vertx() {

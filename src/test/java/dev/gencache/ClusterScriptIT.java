@@ -206,6 +206,7 @@ class ClusterScriptIT {
         env.keySet().removeIf(name -> name.startsWith("GENCACHE_"));
         env.put("GENCACHE_BASE_PORT", String.valueOf(basePort));
         env.put("GENCACHE_HZ_BASE_PORT", String.valueOf(hzBasePort));
+        env.put("GENCACHE_BRIDGE_BASE_PORT", "0");
         env.put("GENCACHE_CLUSTER_NAME", clusterName);
         env.put("GENCACHE_STATE_DIR", stateDir.toString());
         env.put("GENCACHE_SKIP_BUILD", "1");

@@ -1,14 +1,26 @@
 package dev.gencache.cluster;
 
+import java.util.List;
+
 /**
- * Every event-bus address gencache uses, in one place. {@code gencache.internal.*} addresses carry
- * leader and node-to-node traffic and are never bridged to outside clients.
+ * Every event-bus address gencache uses, in one place (documented in {@code asyncapi.yaml}).
+ * {@code gencache.internal.*} addresses carry leader and node-to-node traffic and are never bridged to
+ * outside clients; the bridges let through only the lists below.
  */
 public final class Addresses {
-  /** Published: {@code {type: image.ready | cache.invalidated | leader.changed | …}} for any listener. */
+  /** Request/reply: body = a {@code POST /v1/images/generations} body, reply = its response. */
+  public static final String GENERATE = "gencache.generate";
+  /** Published: {@code {type: image.ready | cache.invalidated | leader.changed | generation.progress, …}}. */
   public static final String EVENTS = "gencache.events";
-  /** Request/reply (admin): body = an invalidation request, reply = its outcome. */
+  /** Request/reply (admin): body = a {@code POST /v1/cache/invalidate} body, reply = its outcome. */
   public static final String INVALIDATE = "gencache.invalidate";
+
+  /** What any bridge client may send to. */
+  public static final List<String> BRIDGED_REQUESTS = List.of(GENERATE);
+  /** What only a bridge client holding an admin token may send to. */
+  public static final List<String> BRIDGED_ADMIN_REQUESTS = List.of(INVALIDATE);
+  /** What a bridge client may register for. */
+  public static final List<String> BRIDGED_EVENTS = List.of(EVENTS);
 
   /** Published by the leader: {@code {nodeId, term}} on election and as a heartbeat. */
   public static final String LEADER = "gencache.internal.leader";

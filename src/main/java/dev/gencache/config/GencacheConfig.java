@@ -17,7 +17,8 @@ public record GencacheConfig(
     GenerationConfig generation,
     EmbeddedConfig embedded,
     List<GeneratorSpec> generators,
-    ClusterConfig cluster) {
+    ClusterConfig cluster,
+    BridgeConfig bridge) {
 
   /** HTTP server; {@code instances} is already resolved (never 0). */
   public record HttpConfig(String host, int port, int instances, String publicUrl, int maxBodyBytes,
@@ -49,6 +50,14 @@ public record GencacheConfig(
   /** Empty strings and 0 mean "keep what the Hazelcast file says". */
   public record ClusterConfig(String configFile, String name, int port, List<String> members, String host,
       int quorum, Duration heartbeat, Duration ackTimeout, String kubernetesServiceDns) {}
+
+  /**
+   * The event-bus bridges for clients in other languages: TCP ({@code tcpPort} 0 = any free port) and
+   * SockJS at {@code /eventbus} on the HTTP port. {@code adminTokens} unlock the admin addresses; the
+   * auth tokens unlock everything else when auth is on.
+   */
+  public record BridgeConfig(boolean tcpEnabled, String tcpHost, int tcpPort, boolean sockJsEnabled,
+      List<String> adminTokens, int maxFrameBytes, int maxMessagesPerSecond) {}
 
   /** The model → generator routes are given by {@code generators} when it is not empty, else by {@code embedded}. */
   static GencacheConfig from(Settings s, Map<String, String> env) {
@@ -110,7 +119,26 @@ public record GencacheConfig(
         Duration.ofMillis(s.integer("cluster.heartbeat-ms", 50, 60_000)),
         Duration.ofMillis(s.integer("cluster.ack-timeout-ms", 100, 600_000)),
         s.string("cluster.kubernetes-service-dns"));
-    return new GencacheConfig(http, auth, cache, generation, embedded, generators, cluster);
+    return new GencacheConfig(http, auth, cache, generation, embedded, generators, cluster, bridge(s, auth));
+  }
+
+  private static BridgeConfig bridge(Settings s, AuthConfig auth) {
+    String host = s.string("bridge.tcp.host");
+    boolean tcp = s.bool("bridge.tcp.enabled");
+    if (tcp && !auth.enabled() && !isLoopback(host)) {
+      throw new ConfigException("bridge.tcp.host",
+          "binding to " + host + " requires auth.tokens (GENCACHE_AUTH_TOKENS); without auth the bridge serves loopback only");
+    }
+    List<String> admin = s.list("bridge.admin-tokens");
+    for (String token : admin) {
+      if (token.length() < 16) {
+        throw new ConfigException("bridge.admin-tokens", "each token must be at least 16 characters");
+      }
+    }
+    return new BridgeConfig(tcp, host, (int) s.integer("bridge.tcp.port", 0, 65535), s.bool("bridge.sockjs.enabled"),
+        admin.isEmpty() ? auth.tokens() : admin,
+        (int) s.integer("bridge.max-frame-bytes", 256, 16 << 20),
+        (int) s.integer("bridge.max-messages-per-second", 1, 1_000_000));
   }
 
   private static HttpConfig http(Settings s, AuthConfig auth) {

@@ -15,13 +15,17 @@ public final class HttpServerVerticle extends VerticleBase {
   private final AuthConfig auth;
   private final List<Routes> features;
   private final InFlightRequests inFlight;
+  private final int maxWebSocketMessageBytes;
   private HttpServer server;
 
-  public HttpServerVerticle(HttpConfig config, AuthConfig auth, List<Routes> features, InFlightRequests inFlight) {
+  /** @param maxWebSocketMessageBytes bounds the SockJS bridge's messages: a larger one closes its socket */
+  public HttpServerVerticle(HttpConfig config, AuthConfig auth, List<Routes> features, InFlightRequests inFlight,
+      int maxWebSocketMessageBytes) {
     this.config = config;
     this.auth = auth;
     this.features = features;
     this.inFlight = inFlight;
+    this.maxWebSocketMessageBytes = maxWebSocketMessageBytes;
   }
 
   @Override
@@ -41,7 +45,9 @@ public final class HttpServerVerticle extends VerticleBase {
         .setPort(config.port())
         .setIdleTimeout(120)
         .setMaxInitialLineLength(8192)
-        .setMaxHeaderSize(16384);
+        .setMaxHeaderSize(16384)
+        .setMaxWebSocketFrameSize(maxWebSocketMessageBytes)
+        .setMaxWebSocketMessageSize(maxWebSocketMessageBytes);
     return vertx.createHttpServer(options).requestHandler(router).listen().onSuccess(s -> server = s);
   }
 

@@ -10,6 +10,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +29,9 @@ public final class Problems {
     if (err instanceof InvalidRequestException || err instanceof DecodeException) {
       String detail = err instanceof DecodeException ? "the body is not valid JSON" : err.getMessage();
       return Problem.of(400, "invalid-request", "Invalid request", detail);
+    }
+    if (err instanceof HttpException h && h.getStatusCode() < 500) {
+      return forStatus(h.getStatusCode()); // raised by a vertx-web handler (authentication, body limits)
     }
     if (err instanceof NotCachedException) {
       return Problem.of(504, "not-cached", "Not cached", err.getMessage());

@@ -13,7 +13,6 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -21,7 +20,6 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.util.Base64;
 
 /**
  * The image API: {@code POST/GET /v1/images/generations} (get-or-generate) and
@@ -110,31 +108,10 @@ public final class ImageRoutes implements Routes {
   }
 
   private void sendJson(RoutingContext ctx, GenerationCall call, CacheResult result) {
-    CacheEntry entry = result.entry();
+    // Bypassed results and b64 requests always carry their bytes (see postGeneration).
     boolean b64 = call.responseFormat() == ResponseFormat.B64_JSON || !result.stored();
-    String base = baseUrl(ctx.request());
-    JsonArray data = new JsonArray();
-    for (int i = 0; i < entry.contentIds().size(); i++) {
-      JsonObject item = new JsonObject();
-      if (result.stored()) {
-        item.put("url", base + "/v1/images/" + entry.contentIds().get(i));
-      }
-      if (b64) {
-        // Bypassed results and b64 requests always carry their bytes (see postGeneration).
-        item.put("b64_json", Base64.getEncoder().encodeToString(result.images().get(i).bytes()));
-      }
-      data.add(item);
-    }
-    long age = ageSeconds(entry.createdAt());
-    JsonObject body = new JsonObject()
-        .put("created", entry.createdAt().getEpochSecond())
-        .put("data", data)
-        .put("gencache", new JsonObject()
-            .put("key", result.key())
-            .put("ids", new JsonArray(entry.contentIds()))
-            .put("cache", result.status().name())
-            .put("age_seconds", age)
-            .put("expires_at", entry.expiresAt().toString()));
+    long age = ageSeconds(result.entry().createdAt());
+    JsonObject body = GenerationResponse.toJson(result, baseUrl(ctx.request()), b64, age);
     cacheHeaders(ctx.response(), result, age)
         .set(HttpHeaders.CONTENT_TYPE, "application/json")
         .set(HttpHeaders.CACHE_CONTROL, "no-store");

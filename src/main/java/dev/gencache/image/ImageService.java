@@ -9,6 +9,7 @@ import dev.gencache.generate.GeneratorBusyException;
 import dev.gencache.generate.GeneratorRegistry;
 import dev.gencache.generate.upstream.UpstreamException;
 import dev.gencache.generate.upstream.UpstreamException.Kind;
+import dev.gencache.http.Problems;
 import dev.gencache.metrics.GencacheMetrics;
 import dev.gencache.store.CacheEntry;
 import dev.gencache.store.CoalescingUnavailableException;
@@ -180,9 +181,15 @@ public final class ImageService {
     String generatorName = request.generator();
     Instant createdAt = clock.instant();
     long started = System.nanoTime();
+    progress(call, "started", 0, null);
     return generators.get(generatorName).generate(request)
         .timeout(generationTimeout.toMillis(), TimeUnit.MILLISECONDS)
-        .andThen(ar -> metrics.generation(generatorName, outcome(ar.cause()), Duration.ofNanos(System.nanoTime() - started)))
+        .andThen(ar -> {
+          long elapsedNanos = System.nanoTime() - started;
+          metrics.generation(generatorName, outcome(ar.cause()), Duration.ofNanos(elapsedNanos));
+          progress(call, ar.succeeded() ? "generated" : "failed", elapsedNanos / 1_000_000,
+              ar.succeeded() ? null : Problems.from(ar.cause()).type());
+        })
         .andThen(ar -> {
           if (ar.cause() instanceof UpstreamException u && u.kind() == Kind.REFUSED) {
             refusals.remember(call.key().hex(), u.getMessage(), generators.refusalTtl(generatorName))
@@ -199,6 +206,20 @@ public final class ImageService {
             metrics.spent(generatorName, ar.result().entry().cost());
           }
         });
+  }
+
+  /**
+   * {@code generation.progress} on {@link Addresses#EVENTS}: {@code started}, then {@code generated} or
+   * {@code failed} (with the problem type a request would get); {@code image.ready} follows once stored.
+   */
+  private void progress(GenerationCall call, String stage, long elapsedMillis, String problemType) {
+    JsonObject event = new JsonObject().put("type", "generation.progress").put("stage", stage)
+        .put("key", call.key().hex()).put("generator", call.request().generator()).put("model", call.request().model())
+        .put("elapsed_ms", elapsedMillis);
+    if (problemType != null) {
+      event.put("problem", problemType);
+    }
+    vertx.eventBus().publish(Addresses.EVENTS, event);
   }
 
   private static String outcome(Throwable err) {

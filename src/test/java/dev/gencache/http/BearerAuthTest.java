@@ -40,7 +40,7 @@ class BearerAuthTest {
   }
 
   private int deploy(AuthConfig auth) throws Exception {
-    HttpServerVerticle verticle = new HttpServerVerticle(HTTP, auth, List.of(PING), new dev.gencache.http.InFlightRequests());
+    HttpServerVerticle verticle = new HttpServerVerticle(HTTP, auth, List.of(PING), new dev.gencache.http.InFlightRequests(), 65536);
     vertx.deployVerticle(verticle).await(10, TimeUnit.SECONDS);
     return verticle.actualPort();
   }

@@ -31,6 +31,7 @@ public final class TestNodes {
   public static GencacheConfig config(String clusterName, Map<String, String> env, java.nio.file.Path file) {
     Map<String, String> all = new HashMap<>();
     all.put("GENCACHE_HTTP_PORT", "0");
+    all.put("GENCACHE_BRIDGE_TCP_PORT", "0");
     all.put("GENCACHE_HTTP_INSTANCES", "1");
     all.put("GENCACHE_CLUSTER_NAME", clusterName);
     all.putAll(env);

@@ -54,7 +54,6 @@ public final class InvalidationService {
   private final Counter invalidations;
   private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
   private MessageConsumer<JsonObject> published;
-  private MessageConsumer<JsonObject> api;
   private long pruneTimer = -1;
 
   public InvalidationService(Vertx vertx, HazelcastInstance hazelcast, Leadership leadership, Fences fences,
@@ -83,25 +82,13 @@ public final class InvalidationService {
       return Future.succeededFuture(new JsonObject());
     });
     published = vertx.eventBus().consumer(Addresses.INVALIDATIONS, msg -> apply(Invalidation.fromJson(msg.body())));
-    api = vertx.eventBus().consumer(Addresses.INVALIDATE, msg -> {
-      InvalidationRequest request;
-      try {
-        request = InvalidationRequest.parse(msg.body(), false);
-      } catch (RuntimeException e) {
-        msg.fail(400, e.getMessage());
-        return;
-      }
-      invalidate(request).onSuccess(o -> msg.reply(o.toJson()))
-          .onFailure(err -> msg.fail(503, String.valueOf(err.getMessage())));
-    });
     pruneTimer = vertx.setPeriodic(60_000, id -> fences.prune());
-    return Future.all(published.completion(), api.completion()).mapEmpty();
+    return published.completion();
   }
 
   public Future<Void> stop() {
     vertx.cancelTimer(pruneTimer);
-    return Future.all(published == null ? Future.succeededFuture() : published.unregister(),
-        api == null ? Future.succeededFuture() : api.unregister()).mapEmpty();
+    return published == null ? Future.succeededFuture() : published.unregister();
   }
 
   /** Invalidates through the leader, from any node. Fails with a 503 problem when there is no leader. */

@@ -1,0 +1,117 @@
+package dev.gencache.bridge;
+
+import dev.gencache.bridge.BridgeAccess.Role;
+import dev.gencache.cluster.Addresses;
+import dev.gencache.http.Routes;
+import dev.gencache.http.Tokens;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.auth.User;
+import io.vertx.ext.auth.authorization.AuthorizationProvider;
+import io.vertx.ext.auth.authorization.PermissionBasedAuthorization;
+import io.vertx.ext.bridge.PermittedOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
+import io.vertx.ext.web.handler.SimpleAuthenticationHandler;
+import io.vertx.ext.web.handler.sockjs.BridgeEvent;
+import io.vertx.ext.web.handler.sockjs.SockJSBridgeOptions;
+import io.vertx.ext.web.handler.sockjs.SockJSHandler;
+import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
+import io.vertx.ext.web.handler.sockjs.SockJSSocket;
+import io.vertx.ext.web.handler.sockjs.Transport;
+import java.util.Locale;
+import java.util.Map;
+import java.util.WeakHashMap;
+import java.util.function.LongSupplier;
+
+/**
+ * The SockJS event-bus bridge at {@code /eventbus} on the HTTP port, for browsers and Node.js
+ * ({@code @vertx/eventbus-bridge-client.js}). The token is presented on connect, as
+ * {@code ?access_token=} on the bridge URL or an {@code Authorization: Bearer} header. Admin addresses
+ * require the admin authority, so a client without it gets the bridge's own {@code access_denied}.
+ * WebSocket is the only transport: its messages are bounded by the HTTP server's WebSocket limits,
+ * where SockJS's HTTP-polling transports would read a send body of any size.
+ */
+public final class SockJsBridge implements Routes {
+  public static final String PATH = "/eventbus";
+  static final String ADMIN_AUTHORITY = "gencache:admin";
+  private static final String PROVIDER = "gencache-bridge";
+
+  private final Vertx vertx;
+  private final BridgeAccess access;
+  private final int maxMessagesPerSecond;
+  private final LongSupplier nanoTime;
+
+  public SockJsBridge(Vertx vertx, BridgeAccess access, int maxMessagesPerSecond, LongSupplier nanoTime) {
+    this.vertx = vertx;
+    this.access = access;
+    this.maxMessagesPerSecond = maxMessagesPerSecond;
+    this.nanoTime = nanoTime;
+  }
+
+  @Override
+  public void mount(Router router) {
+    SockJSHandlerOptions options = new SockJSHandlerOptions().setRegisterWriteHandler(false);
+    for (Transport t : Transport.values()) {
+      if (t != Transport.WEBSOCKET) {
+        options.addDisabledTransport(t.name());
+      }
+    }
+    SockJSBridgeOptions bridgeOptions = new SockJSBridgeOptions().setMaxHandlersPerSocket(16);
+    Addresses.BRIDGED_REQUESTS.forEach(a -> bridgeOptions.addInboundPermitted(new PermittedOptions().setAddress(a)));
+    Addresses.BRIDGED_ADMIN_REQUESTS.forEach(a -> bridgeOptions.addInboundPermitted(
+        new PermittedOptions().setAddress(a).setRequiredAuthority(ADMIN_AUTHORITY)));
+    Addresses.BRIDGED_EVENTS.forEach(a -> bridgeOptions.addOutboundPermitted(new PermittedOptions().setAddress(a)));
+    // Loaded on the routing context by authenticate(): nothing more to fetch.
+    AuthorizationProvider authorizations = new AuthorizationProvider() {
+      @Override
+      public String getId() {
+        return PROVIDER;
+      }
+
+      @Override
+      public Future<Void> getAuthorizations(User user) {
+        return Future.succeededFuture();
+      }
+    };
+    Map<SockJSSocket, RateLimiter> limits = new WeakHashMap<>(); // one router per event loop: no sharing
+    router.route(PATH + "/*").handler(SimpleAuthenticationHandler.create().authenticate(this::authenticate));
+    router.route(PATH + "/*").subRouter(SockJSHandler.create(vertx, options)
+        .bridge(authorizations, bridgeOptions, event -> onEvent(event, limits)));
+  }
+
+  /** Every connection carries a user: its role decides what the bridge's permissions let through. */
+  private Future<User> authenticate(RoutingContext ctx) {
+    String presented = ctx.request().getParam("access_token");
+    if (presented == null) {
+      presented = Tokens.bearer(ctx.request().getHeader(HttpHeaders.AUTHORIZATION));
+    }
+    Role role = presented == null ? access.initial() : access.roleFor(presented);
+    if (role == null || role == Role.ANONYMOUS) {
+      return Future.failedFuture(new HttpException(401));
+    }
+    User user = User.fromName(role.name().toLowerCase(Locale.ROOT));
+    if (role == Role.ADMIN) {
+      user.authorizations().put(PROVIDER, PermissionBasedAuthorization.create(ADMIN_AUTHORITY));
+    }
+    return Future.succeededFuture(user);
+  }
+
+  private void onEvent(BridgeEvent event, Map<SockJSSocket, RateLimiter> limits) {
+    switch (event.type()) {
+      case SOCKET_CREATED -> limits.put(event.socket(), new RateLimiter(maxMessagesPerSecond, nanoTime));
+      case SOCKET_CLOSED -> limits.remove(event.socket());
+      case SEND, PUBLISH, REGISTER -> {
+        RateLimiter limit = limits.get(event.socket());
+        if (limit != null && !limit.tryAcquire()) {
+          event.complete(false); // the client gets err "rejected"; the connection stays
+          return;
+        }
+      }
+      default -> { }
+    }
+    event.complete(true);
+  }
+}
