@@ -2,6 +2,7 @@ package dev.gencache.bridge;
 
 import dev.gencache.bridge.BridgeAccess.Role;
 import dev.gencache.cluster.Addresses;
+import dev.gencache.http.Problem;
 import dev.gencache.http.Routes;
 import dev.gencache.http.Tokens;
 import io.vertx.core.Future;
@@ -10,6 +11,8 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.auth.User;
 import io.vertx.ext.auth.authorization.AuthorizationProvider;
 import io.vertx.ext.auth.authorization.PermissionBasedAuthorization;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.bridge.BridgeEventType;
 import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -38,6 +41,7 @@ public final class SockJsBridge implements Routes {
   public static final String PATH = "/eventbus";
   static final String ADMIN_AUTHORITY = "gencache:admin";
   private static final String PROVIDER = "gencache-bridge";
+  static final int MAX_PENDING_PER_SOCKET = 1000;
 
   private final Vertx vertx;
   private final BridgeAccess access;
@@ -59,7 +63,9 @@ public final class SockJsBridge implements Routes {
         options.addDisabledTransport(t.name());
       }
     }
-    SockJSBridgeOptions bridgeOptions = new SockJSBridgeOptions().setMaxHandlersPerSocket(16);
+    // Registrations plus requests awaiting their reply, per socket: the rate limit bounds how fast they
+    // come, this how many a slow generation may leave waiting.
+    SockJSBridgeOptions bridgeOptions = new SockJSBridgeOptions().setMaxHandlersPerSocket(MAX_PENDING_PER_SOCKET);
     Addresses.BRIDGED_REQUESTS.forEach(a -> bridgeOptions.addInboundPermitted(new PermittedOptions().setAddress(a)));
     Addresses.BRIDGED_ADMIN_REQUESTS.forEach(a -> bridgeOptions.addInboundPermitted(
         new PermittedOptions().setAddress(a).setRequiredAuthority(ADMIN_AUTHORITY)));
@@ -99,6 +105,21 @@ public final class SockJsBridge implements Routes {
     return Future.succeededFuture(user);
   }
 
+  /**
+   * A rate-limited request also gets a failed reply (429, the problem JSON) at its reply address, so the
+   * client's reply callback fires: vertx-web's own "rejected" carries no address to match it by.
+   */
+  private void refuseRequest(BridgeEvent event) {
+    JsonObject frame = event.getRawMessage();
+    Object replyAddress = frame == null ? null : frame.getValue("replyAddress");
+    if (event.type() == BridgeEventType.SEND && replyAddress instanceof String) {
+      String problem = Problem.of(429, "rate-limited", "Too many messages",
+          "more than " + maxMessagesPerSecond + " messages a second on this connection").toJson(null).encode();
+      event.socket().write(new JsonObject().put("type", "err").put("address", replyAddress)
+          .put("failureCode", 429).put("failureType", "RECIPIENT_FAILURE").put("message", problem).encode());
+    }
+  }
+
   private void onEvent(BridgeEvent event, Map<SockJSSocket, RateLimiter> limits) {
     switch (event.type()) {
       case SOCKET_CREATED -> limits.put(event.socket(), new RateLimiter(maxMessagesPerSecond, nanoTime));
@@ -106,7 +127,8 @@ public final class SockJsBridge implements Routes {
       case SEND, PUBLISH, REGISTER -> {
         RateLimiter limit = limits.get(event.socket());
         if (limit != null && !limit.tryAcquire()) {
-          event.complete(false); // the client gets err "rejected"; the connection stays
+          refuseRequest(event);
+          event.complete(false); // vertx-web adds its own err "rejected"; the connection stays
           return;
         }
       }

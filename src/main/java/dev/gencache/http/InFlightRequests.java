@@ -17,6 +17,10 @@ public final class InFlightRequests implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
+    if (ctx.request().canUpgradeToWebSocket()) {
+      ctx.next(); // a bridge socket: it ends only when the client leaves, and a stop closes it anyway
+      return;
+    }
     count.incrementAndGet();
     ctx.addEndHandler(ar -> count.decrementAndGet());
     ctx.next();
