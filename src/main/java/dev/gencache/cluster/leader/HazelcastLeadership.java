@@ -100,12 +100,16 @@ public final class HazelcastLeadership implements LeaderElection {
         System::nanoTime);
   }
 
-  /** Vert.x node ids, oldest first; members without one (not started by Vert.x) cannot lead. */
+  /**
+   * Vert.x node ids of the gencache nodes, oldest first. Members without one (not started by Vert.x)
+   * and lite members (applications joined with {@code LiteMember}: they run no gencache feature) are
+   * not nodes: they never lead, count toward quorum or get asked to acknowledge.
+   */
   static List<String> nodeIds(Set<Member> members) {
     List<String> ids = new ArrayList<>(members.size());
     for (Member member : members) {
       String id = member.getAttribute(NODE_ID_ATTRIBUTE);
-      if (id != null) {
+      if (id != null && !member.isLiteMember()) {
         ids.add(id);
       }
     }
