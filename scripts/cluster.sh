@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs a cluster of N gencache nodes on this machine, each a background JVM (DESIGN.md §8).
 #
-#   scripts/cluster.sh start N     start nodes 1..N, wait until every one answers /health/ready
+#   scripts/cluster.sh start N     start nodes 1..N, wait until every one answers /health/ready and
+#                                  the partitions' backups are in place
 #   scripts/cluster.sh status      one line per node: index, PID, alive/dead, URL, ready, leader view
 #   scripts/cluster.sh stop        SIGTERM every live node, wait, SIGKILL stragglers, remove PID files
 #   scripts/cluster.sh kill I      SIGKILL node I (failure drill); its PID file stays, status says dead
@@ -49,7 +50,7 @@ stop_timeout=${GENCACHE_STOP_TIMEOUT:-30}
 jar="$root/target/gencache.jar"
 
 usage() {
-  sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 die() { echo "cluster.sh: $1" >&2; exit "${2:-1}"; }
@@ -291,6 +292,21 @@ cmd_start() {
     stop_nodes $(seq 1 "$n") >&2 || true
     exit 1
   fi
+  await_replicated
+}
+
+# Waits (up to ready_timeout) until node 1 reports every partition's backups in sync: right after a
+# start the members still move partitions, and a crash before that ends can lose entries.
+await_replicated() {
+  local deadline=$((SECONDS + ready_timeout))
+  while [ $SECONDS -lt $deadline ]; do
+    if curl -s --max-time 5 ${auth[@]+"${auth[@]}"} "$(url 1)/v1/cluster" 2>/dev/null | grep -q '"replicated":true'; then
+      echo "cluster replicated (every partition has its backup)"
+      return 0
+    fi
+    sleep 0.5
+  done
+  echo "warning: partitions still migrating after ${ready_timeout}s; a crash now may lose entries" >&2
 }
 
 cmd_status() {
@@ -364,6 +380,7 @@ cmd_restart() {
     stop_nodes "$i" >&2 || true
     exit 1
   fi
+  await_replicated
 }
 
 source scripts/jvm-flags.sh

@@ -241,7 +241,8 @@ public final class GencacheNode {
     if (!hazelcast.getLifecycleService().isRunning()) {
       return Optional.of("the Hazelcast member is not running");
     }
-    int members = hazelcast.getCluster().getMembers().size();
+    // Lite members (Java applications joined for the event bus) hold no data and are no nodes.
+    long members = hazelcast.getCluster().getMembers().stream().filter(m -> !m.isLiteMember()).count();
     if (members < quorum) {
       return Optional.of("the cluster has " + members + " member(s), fewer than cluster.quorum " + quorum);
     }

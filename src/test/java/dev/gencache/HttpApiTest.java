@@ -308,6 +308,9 @@ class HttpApiTest {
     HttpResponse<Buffer> openapi = get("/openapi.yaml");
     assertThat(openapi.statusCode()).isEqualTo(200);
     assertThat(openapi.bodyAsString()).contains("openapi: 3").contains("/v1/images/generations").contains("/v1/images/{id}");
+    HttpResponse<Buffer> asyncapi = get("/asyncapi.yaml");
+    assertThat(asyncapi.statusCode()).isEqualTo(200);
+    assertThat(asyncapi.bodyAsString()).contains("asyncapi: 3").contains("gencache.generate");
   }
 
   @Test

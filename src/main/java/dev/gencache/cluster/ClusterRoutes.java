@@ -74,13 +74,17 @@ public final class ClusterRoutes implements Routes {
           .map(reply -> reply.body())
           .otherwise(err -> new JsonObject().put("node_id", member).put("reachable", false)));
     }
-    Future.all(reports).onSuccess(all -> {
+    // Whether every partition's backups are in sync: until then a crash can lose entries (asks every member).
+    Future<Boolean> replicated = vertx.executeBlocking(() -> hazelcast.getPartitionService().isClusterSafe(), false);
+    var memberReports = Future.all(reports);
+    Future.all(memberReports, replicated).onSuccess(done -> {
       LeaderView leader = leadership.current();
       JsonObject body = new JsonObject()
           .put("node_id", leadership.nodeId())
           .put("leader", leader.isNone() ? null : leader.nodeId())
           .put("term", leader.term())
-          .put("members", new JsonArray(all.list()));
+          .put("replicated", replicated.result())
+          .put("members", new JsonArray(memberReports.result().list()));
       ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
           .putHeader(HttpHeaders.CACHE_CONTROL, "no-store").end(body.toBuffer());
     }).onFailure(ctx::fail);

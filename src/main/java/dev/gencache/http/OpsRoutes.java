@@ -17,6 +17,7 @@ public final class OpsRoutes implements Routes {
   private final Supplier<Optional<String>> notReadyReason;
   private final String metricsRegistryName;
   private final byte[] openApi;
+  private final byte[] asyncApi;
 
   /**
    * @param notReadyReason empty when the node serves, else why it does not
@@ -26,6 +27,7 @@ public final class OpsRoutes implements Routes {
     this.notReadyReason = notReadyReason;
     this.metricsRegistryName = metricsRegistryName;
     this.openApi = resource("/openapi.yaml");
+    this.asyncApi = resource("/asyncapi.yaml");
   }
 
   @Override
@@ -36,6 +38,9 @@ public final class OpsRoutes implements Routes {
     router.get("/openapi.yaml").handler(ctx -> ctx.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/yaml")
         .end(Buffer.buffer(openApi)));
+    router.get("/asyncapi.yaml").handler(ctx -> ctx.response()
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/yaml")
+        .end(Buffer.buffer(asyncApi)));
   }
 
   private void ready(RoutingContext ctx) {

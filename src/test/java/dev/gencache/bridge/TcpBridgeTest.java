@@ -87,6 +87,18 @@ class TcpBridgeTest {
   }
 
   @Test
+  void cacheControlTravelsAsAMessageHeader() throws IOException {
+    try (FrameSocket s = connect()) {
+      s.send(generate("never generated before", "c1").put("headers", new JsonObject().put("cache-control", "only-if-cached")));
+      JsonObject notCached = s.read();
+      assertThat(notCached.getInteger("failureCode")).isEqualTo(504);
+      assertThat(new JsonObject(notCached.getString("message")).getString("type")).isEqualTo("urn:gencache:problem:not-cached");
+      s.send(generate("never stored", "c2").put("headers", new JsonObject().put("cache-control", "no-store")));
+      assertThat(s.read().getInteger("failureCode")).isEqualTo(400);
+    }
+  }
+
+  @Test
   void eventsArriveForRegisteredClients() throws IOException {
     try (FrameSocket listener = connect(); FrameSocket caller = connect()) {
       listener.send(new JsonObject().put("type", "register").put("address", "gencache.events"));
