@@ -6,8 +6,9 @@
 # rounds (default 5000), each bounded by --seconds (default 60). A round is one request of each of:
 # generate with scripts/clients/gencache_bridge.py, generate over a raw bridge socket read in the
 # caller's thread, the HTTP POST on one keep-alive http.client connection, and a bridge ping; one at
-# a time, in rotating order. Prints p50/p90/p99/max/mean in microseconds per variant and, as the last
-# line, one RESULT line.
+# a time, in rotating order. Prints p50/p90/p99/max/mean in microseconds per variant and a RESULT
+# line; then, where Node.js is installed, the same HIT over the SockJS bridge with the npm client
+# (scripts/clients/node/bench.mjs) and its RESULT line.
 #
 #   scripts/bench-bridge.sh [bench_bridge.py options, e.g. --requests 1000 --warmup 200 --seconds 30]
 #
@@ -135,4 +136,18 @@ bench_rc=$?
 set -e
 bench_pid=""
 [ $bench_rc = 124 ] && echo "$me: the benchmark hit the 300 s hard limit" >&2
+[ $bench_rc = 0 ] || exit $bench_rc
+# The same HIT over the SockJS bridge with the Node.js client, when Node.js is here.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  [ -d scripts/clients/node/node_modules/@vertx ] || npm ci --prefix scripts/clients/node --no-audit --no-fund >&2
+  timeout -k 10 300 node scripts/clients/node/bench.mjs --url "$gencache" "$@" &
+  bench_pid=$!
+  set +e
+  wait "$bench_pid"
+  bench_rc=$?
+  set -e
+  bench_pid=""
+else
+  echo "(no Node.js: the SockJS round trip is not measured)"
+fi
 exit $bench_rc
