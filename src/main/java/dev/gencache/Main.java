@@ -54,10 +54,17 @@ public final class Main {
     String base = "http://" + (config.http().host().contains(":") ? "[" + config.http().host() + "]" : config.http().host())
         + ":" + node.httpPort();
     System.out.println("gencache is up (cluster \"" + node.hazelcast().getConfig().getClusterName() + "\", "
-        + node.hazelcast().getCluster().getMembers().size() + " member(s))");
+        + node.hazelcast().getCluster().getMembers().stream().filter(m -> !m.isLiteMember()).count() + " node(s))");
     System.out.println("  API      " + base + "/v1/images/generations   (contract: " + base + "/openapi.yaml)");
     System.out.println("  metrics  " + base + "/metrics");
     System.out.println("  health   " + base + "/health/live  " + base + "/health/ready");
+    if (node.bridgePort() > 0) {
+      System.out.println("  bridge   tcp://" + config.bridge().tcpHost() + ":" + node.bridgePort()
+          + "   (event bus; contract: " + base + "/asyncapi.yaml)");
+    }
+    if (config.bridge().sockJsEnabled()) {
+      System.out.println("  sockjs   " + base + "/eventbus");
+    }
   }
 
   /** {@code --config FILE} (or {@code --config=FILE}) wins over {@code GENCACHE_CONFIG}; neither = defaults only. */
