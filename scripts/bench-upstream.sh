@@ -43,49 +43,16 @@ max_concurrency=8
 retries=1
 breaker_failures=5
 breaker_reset_s=5
+me=bench-upstream.sh
 ready_timeout=90
 stop_timeout=15
+source scripts/benchnode.sh
 
 jar=target/gencache.jar
 if [ ! -f "$jar" ] || [ -n "$(find pom.xml src cluster-config -newer "$jar" -type f -print -quit)" ]; then
   echo "building $jar ..." >&2
   mvn -q -B -DskipTests package || { echo "bench-upstream.sh: the build failed" >&2; exit 2; }
 fi
-
-# Prints "<http port> <member port>": random free ports below the ephemeral range.
-pick_ports() {
-  python3 scripts/free_ports.py 1:20000:32000 1:10000:20000
-}
-
-# True while PID $1 is a live process (a zombie child that exited does not count).
-alive() {
-  if [ -r "/proc/$1/stat" ]; then
-    local stat
-    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-    stat=${stat##*) }
-    [ "${stat:0:1}" != Z ] && [ "${stat:0:1}" != X ]
-  else
-    kill -0 "$1" 2>/dev/null
-  fi
-}
-
-# SIGTERM to one PID this script started, up to $stop_timeout s, then SIGKILL; reaps it.
-stop_pid() {
-  local pid=$1 what=$2 waited=0
-  [ -n "$pid" ] || return 0
-  if alive "$pid"; then
-    kill -TERM "$pid" 2>/dev/null || true
-    while alive "$pid" && [ $waited -lt $((stop_timeout * 10)) ]; do
-      sleep 0.1
-      waited=$((waited + 1))
-    done
-    if alive "$pid"; then
-      echo "bench-upstream.sh: $what (PID $pid) still running after ${stop_timeout} s: SIGKILL" >&2
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
-  wait "$pid" 2>/dev/null || true
-}
 
 name="bench-upstream-$(date +%H%M%S)-$RANDOM"
 dir=target/$name
@@ -155,50 +122,14 @@ export GENCACHE_CLUSTER_QUORUM=1
 export GENCACHE_CACHE_STALE_SECONDS=3600
 export GENCACHE_HTTP_SHUTDOWN_GRACE_SECONDS=5
 export GENCACHE_JAVA_OPTS=${GENCACHE_JAVA_OPTS:--Xmx512m}
-ready=0
-for attempt in 1 2 3; do
-  read -r http_port hz_port < <(pick_ports)
-  export GENCACHE_BRIDGE_TCP_PORT=0 GENCACHE_HTTP_PORT=$http_port GENCACHE_CLUSTER_PORT=$hz_port GENCACHE_CLUSTER_MEMBERS=127.0.0.1:$hz_port
-  scripts/run.sh >"$dir/node.log" 2>&1 &
-  node_pid=$!
-  echo "$node_pid" >"$dir/node.pid"
-  gencache="http://127.0.0.1:$http_port"
-  deadline=$((SECONDS + ready_timeout))
-  while [ $SECONDS -lt $deadline ] && alive "$node_pid"; do
-    if curl -sf -o /dev/null --max-time 2 "$gencache/health/ready"; then
-      ready=1
-      break
-    fi
-    sleep 0.5
-  done
-  [ $ready = 1 ] && break
-  if alive "$node_pid"; then
-    echo "bench-upstream.sh: the node was not ready within ${ready_timeout} s; end of $dir/node.log:" >&2
-    tail -n 30 "$dir/node.log" >&2
-    exit 2
-  fi
-  wait "$node_pid" 2>/dev/null || true
-  node_pid=""
-  if [ $attempt = 3 ] || ! grep -qE 'BindException|Address already in use' "$dir/node.log"; then
-    echo "bench-upstream.sh: the node exited before it was ready; end of $dir/node.log:" >&2
-    tail -n 30 "$dir/node.log" >&2
-    exit 2
-  fi
-  echo "port taken, trying others" >&2
-done
+node_cmd=(scripts/run.sh)
+start_node "$dir/node.log"
+echo "$node_pid" >"$dir/node.pid"
 
 echo "origin $origin (PID $origin_pid); gencache $gencache (PID $node_pid), cluster $name, member port $hz_port"
 echo "machine: $(nproc) cores, $(java -version 2>&1 | head -n 1)"
-# In the background and waited for, so a signal to this script runs the cleanup at once. The hard
-# bound is on top of the benchmark's own per-phase limits.
-timeout -k 10 420 python3 scripts/bench_upstream.py --gencache "$gencache" --origin "$origin" \
+# The hard bound is on top of the benchmark's own per-phase limits.
+run_bench 420 python3 scripts/bench_upstream.py --gencache "$gencache" --origin "$origin" \
   --breaker-failures $breaker_failures --breaker-reset-seconds $breaker_reset_s --retries $retries \
-  --max-concurrency $max_concurrency --results "$dir/results.json" "$@" &
-bench_pid=$!
-set +e
-wait "$bench_pid"
-bench_rc=$?
-set -e
-bench_pid=""
-[ $bench_rc = 124 ] && echo "bench-upstream.sh: the benchmark hit the 420 s hard limit" >&2
+  --max-concurrency $max_concurrency --results "$dir/results.json" "$@"
 exit $bench_rc

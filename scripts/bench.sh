@@ -117,36 +117,13 @@ if [ $build = 1 ] || [ ! -f "$jar" ]; then
   timeout 900 mvn -q -o -B -DskipTests package || { echo "$me: the build failed" >&2; exit 2; }
 fi
 source scripts/jvm-flags.sh
+source scripts/benchnode.sh
+stop_timeout=15
+ready_timeout=90
 
 # Prints "<http port> <member port> <nginx port>": random free loopback ports below the ephemeral range.
 pick_ports() {
   python3 scripts/free_ports.py 1:20000:32000 1:10000:20000 1:20000:32000
-}
-
-# True while PID $1 is a live process (a zombie child that exited does not count).
-alive() {
-  local stat
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  stat=${stat##*) }
-  [ "${stat:0:1}" != Z ] && [ "${stat:0:1}" != X ]
-}
-
-# SIGTERM to one PID this script started, up to 15 s, then SIGKILL; reaps it.
-stop_pid() {
-  local pid=$1 what=$2 waited=0
-  [ -n "$pid" ] || return 0
-  if alive "$pid"; then
-    kill -TERM "$pid" 2>/dev/null || true
-    while alive "$pid" && [ $waited -lt 150 ]; do
-      sleep 0.1
-      waited=$((waited + 1))
-    done
-    if alive "$pid"; then
-      echo "$me: $what (PID $pid) still running after 15 s: SIGKILL" >&2
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
-  wait "$pid" 2>/dev/null || true
 }
 
 name="bench-$(date +%Y%m%d-%H%M%S)-$RANDOM"
@@ -222,41 +199,14 @@ java_opts=${GENCACHE_JAVA_OPTS:--Xmx1g}
 # start_gencache LABEL MAX_MB_PER_MEMBER MAX_CLUSTER_MB: starts a fresh node (new ports, new cluster
 # name) and waits until it is ready; sets node_pid and gencache.
 start_gencache() {
-  local label=$1 ready=0 attempt http_port hz_port unused deadline
+  local label=$1
   export GENCACHE_CACHE_MAX_MB_PER_MEMBER=$2 GENCACHE_CACHE_MAX_CLUSTER_MB=$3
   export GENCACHE_CLUSTER_NAME=$name-$label
-  for attempt in 1 2 3; do
-    read -r http_port hz_port unused < <(pick_ports)
-    export GENCACHE_BRIDGE_TCP_PORT=0 GENCACHE_HTTP_PORT=$http_port GENCACHE_CLUSTER_PORT=$hz_port GENCACHE_CLUSTER_MEMBERS=127.0.0.1:$hz_port
-    # taskset execs java, so $! is the JVM's PID (as scripts/run.sh's `exec java` would be).
-    # shellcheck disable=SC2086
-    taskset -c 1 java $java_opts "${GENCACHE_JVM_FLAGS[@]}" -jar "$jar" >"$dir/gencache-$label.log" 2>&1 &
-    node_pid=$!
-    echo "$node_pid" >"$dir/gencache.pid"
-    gencache="http://127.0.0.1:$http_port"
-    deadline=$((SECONDS + 90))
-    while [ $SECONDS -lt $deadline ] && alive "$node_pid"; do
-      if curl -sf -o /dev/null --max-time 2 "$gencache/health/ready"; then
-        ready=1
-        break
-      fi
-      sleep 0.5
-    done
-    [ $ready = 1 ] && return 0
-    if alive "$node_pid"; then
-      echo "$me: gencache ($label) was not ready within 90 s; end of its log:" >&2
-      tail -n 30 "$dir/gencache-$label.log" >&2
-      exit 2
-    fi
-    wait "$node_pid" 2>/dev/null || true
-    node_pid=""
-    if [ $attempt = 3 ] || ! grep -qE 'BindException|Address already in use' "$dir/gencache-$label.log"; then
-      echo "$me: gencache ($label) exited before it was ready; end of its log:" >&2
-      tail -n 30 "$dir/gencache-$label.log" >&2
-      exit 2
-    fi
-    echo "port taken, trying others" >&2
-  done
+  # taskset execs java, so the PID is the JVM's (as scripts/run.sh's `exec java` would be).
+  # shellcheck disable=SC2206
+  node_cmd=(taskset -c 1 java $java_opts "${GENCACHE_JVM_FLAGS[@]}" -jar "$jar")
+  start_node "$dir/gencache-$label.log"
+  echo "$node_pid" >"$dir/gencache.pid"
 }
 
 stop_gencache() {
