@@ -178,7 +178,10 @@ public final class GencacheNode {
       statsRoutes = new StatsRoutes(vertx, leadership, metrics);
       busApi = new BusApi(vertx, service, parser, invalidations, config.cache().lowercasePrompts(), this::httpUrl, clock);
       BridgeAccess bridgeAccess = new BridgeAccess(config.auth().tokens(), config.bridge().adminTokens());
-      tcpBridge = config.bridge().tcpEnabled() ? new BridgeVerticle(config.bridge(), bridgeAccess) : null;
+      // A bridged request waits as long as gencache may take to answer it: a generation, or a wait on one.
+      long bridgeTimeoutMs = Math.max(config.generation().timeout().toMillis(), config.cache().coalesceWait().toMillis())
+          + 10_000;
+      tcpBridge = config.bridge().tcpEnabled() ? new BridgeVerticle(config.bridge(), bridgeAccess, bridgeTimeoutMs) : null;
       List<Routes> all = new ArrayList<>(List.of(
           new ImageRoutes(service, parser, clock, config.http().publicUrl(), config.http().maxBodyBytes(),
               new ReadyImages(config.cache().l1Bytes())),
@@ -188,7 +191,8 @@ public final class GencacheNode {
           statsRoutes,
           new OpsRoutes(() -> notReadyReason(serving, hazelcast, config.cluster().quorum()), registryName)));
       if (config.bridge().sockJsEnabled()) {
-        all.add(new SockJsBridge(vertx, bridgeAccess, config.bridge().maxMessagesPerSecond(), System::nanoTime));
+        all.add(new SockJsBridge(vertx, bridgeAccess, config.bridge().maxMessagesPerSecond(), bridgeTimeoutMs,
+            System::nanoTime));
       }
       routes = List.copyOf(all);
     }

@@ -8,17 +8,19 @@ import io.vertx.core.VerticleBase;
 public final class BridgeVerticle extends VerticleBase {
   private final BridgeConfig config;
   private final BridgeAccess access;
+  private final long requestTimeoutMs;
   private TcpBridge bridge;
   private volatile int port;
 
-  public BridgeVerticle(BridgeConfig config, BridgeAccess access) {
+  public BridgeVerticle(BridgeConfig config, BridgeAccess access, long requestTimeoutMs) {
     this.config = config;
     this.access = access;
+    this.requestTimeoutMs = requestTimeoutMs;
   }
 
   @Override
   public Future<?> start() {
-    bridge = new TcpBridge(vertx, access, config.maxFrameBytes(), config.maxMessagesPerSecond());
+    bridge = new TcpBridge(vertx, access, config.maxFrameBytes(), config.maxMessagesPerSecond(), requestTimeoutMs);
     return bridge.listen(config.tcpHost(), config.tcpPort()).onSuccess(p -> port = p);
   }
 

@@ -34,12 +34,18 @@ public final class FramePolicy {
   private final BridgeAccess access;
   private final RateLimiter rate;
   private final int perSecond;
+  private final long requestTimeoutMs;
   private Role role;
 
-  public FramePolicy(BridgeAccess access, RateLimiter rate, int perSecond) {
+  /**
+   * @param requestTimeoutMs how long a request waits for its reply unless it sets its own {@code timeout}:
+   *     the bridge's default (30 s) would fail a slow generation that gencache still answers
+   */
+  public FramePolicy(BridgeAccess access, RateLimiter rate, int perSecond, long requestTimeoutMs) {
     this.access = access;
     this.rate = rate;
     this.perSecond = perSecond;
+    this.requestTimeoutMs = Math.min(requestTimeoutMs, MAX_TIMEOUT_MS);
     this.role = access.initial();
   }
 
@@ -82,9 +88,15 @@ public final class FramePolicy {
     if (!BridgeAccess.permits(role, kind, address)) {
       return Verdict.refuse(error(frame, 403, "access_denied", "access_denied"));
     }
-    if (kind == Kind.SEND && Addresses.GENERATE.equals(address)) {
-      // Every node consumes gencache.generate: answer on this one, no extra cluster hop.
-      frame.put("headers", (headers == null ? new JsonObject() : headers).put("localOnly", true));
+    if (kind == Kind.SEND) {
+      JsonObject options = headers == null ? new JsonObject() : headers;
+      if (!options.containsKey("timeout")) {
+        options.put("timeout", requestTimeoutMs);
+      }
+      if (Addresses.GENERATE.equals(address)) {
+        options.put("localOnly", true); // every node consumes it: answer on this one, no cluster hop
+      }
+      frame.put("headers", options);
     }
     return Verdict.pass(frame);
   }

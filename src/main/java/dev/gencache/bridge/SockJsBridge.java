@@ -46,12 +46,16 @@ public final class SockJsBridge implements Routes {
   private final Vertx vertx;
   private final BridgeAccess access;
   private final int maxMessagesPerSecond;
+  private final long requestTimeoutMs;
   private final LongSupplier nanoTime;
 
-  public SockJsBridge(Vertx vertx, BridgeAccess access, int maxMessagesPerSecond, LongSupplier nanoTime) {
+  /** @param requestTimeoutMs how long a request waits for its reply (vertx-web's default, 30 s, is shorter than a slow generation) */
+  public SockJsBridge(Vertx vertx, BridgeAccess access, int maxMessagesPerSecond, long requestTimeoutMs,
+      LongSupplier nanoTime) {
     this.vertx = vertx;
     this.access = access;
     this.maxMessagesPerSecond = maxMessagesPerSecond;
+    this.requestTimeoutMs = requestTimeoutMs;
     this.nanoTime = nanoTime;
   }
 
@@ -65,7 +69,8 @@ public final class SockJsBridge implements Routes {
     }
     // Registrations plus requests awaiting their reply, per socket: the rate limit bounds how fast they
     // come, this how many a slow generation may leave waiting.
-    SockJSBridgeOptions bridgeOptions = new SockJSBridgeOptions().setMaxHandlersPerSocket(MAX_PENDING_PER_SOCKET);
+    SockJSBridgeOptions bridgeOptions = new SockJSBridgeOptions().setMaxHandlersPerSocket(MAX_PENDING_PER_SOCKET)
+        .setReplyTimeout(requestTimeoutMs);
     Addresses.BRIDGED_REQUESTS.forEach(a -> bridgeOptions.addInboundPermitted(new PermittedOptions().setAddress(a)));
     Addresses.BRIDGED_ADMIN_REQUESTS.forEach(a -> bridgeOptions.addInboundPermitted(
         new PermittedOptions().setAddress(a).setRequiredAuthority(ADMIN_AUTHORITY)));

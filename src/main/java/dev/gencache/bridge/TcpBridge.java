@@ -26,14 +26,17 @@ public final class TcpBridge {
   private final BridgeAccess access;
   private final int maxFrameBytes;
   private final int maxMessagesPerSecond;
+  private final long requestTimeoutMs;
   private TcpEventBusBridge bridge;
   private NetServer server;
 
-  public TcpBridge(Vertx vertx, BridgeAccess access, int maxFrameBytes, int maxMessagesPerSecond) {
+  public TcpBridge(Vertx vertx, BridgeAccess access, int maxFrameBytes, int maxMessagesPerSecond,
+      long requestTimeoutMs) {
     this.vertx = vertx;
     this.access = access;
     this.maxFrameBytes = maxFrameBytes;
     this.maxMessagesPerSecond = maxMessagesPerSecond;
+    this.requestTimeoutMs = requestTimeoutMs;
   }
 
   /** Permitted by the bridge itself: requests in (admin ones too, the guard checks the role), events out. */
@@ -61,7 +64,7 @@ public final class TcpBridge {
   private void guard(NetSocket socket) {
     ChannelHandlerContext vertxHandler = ((NetSocketInternal) socket).channelHandlerContext();
     FramePolicy policy = new FramePolicy(access, new RateLimiter(maxMessagesPerSecond, System::nanoTime),
-        maxMessagesPerSecond);
+        maxMessagesPerSecond, requestTimeoutMs);
     vertxHandler.pipeline().addBefore(vertxHandler.name(), "gencache-frame-guard", new TcpFrameGuard(maxFrameBytes, policy));
   }
 

@@ -16,7 +16,7 @@ class FramePolicyTest {
 
   private FramePolicy policy(List<String> clientTokens, int perSecond) {
     return new FramePolicy(new BridgeAccess(clientTokens, List.of(ADMIN)), new RateLimiter(perSecond, nanos::get),
-        perSecond);
+        perSecond, 130_000);
   }
 
   private static JsonObject send(String address) {
@@ -90,6 +90,9 @@ class FramePolicyTest {
     assertThat(passed.getJsonObject("headers").getBoolean("localOnly")).isTrue();
     assertThat(passed.getJsonObject("headers").containsKey("codecName")).isFalse();
     assertThat(passed.getJsonObject("headers").getInteger("timeout")).isEqualTo(5000);
+    // Without its own timeout a request waits as long as a generation may take, not the bridge's 30 s.
+    assertThat(p.decide(send("gencache.generate")).frame().getJsonObject("headers").getLong("timeout")).isEqualTo(130_000);
+    assertThat(p.decide(send("gencache.invalidate")).error()).isNotNull();
   }
 
   @Test
