@@ -12,20 +12,32 @@ public final class HazelcastImageStore implements ImageStore {
   private final Vertx vertx;
   private final IMap<String, ImageBlob> images;
   private final IMap<String, CacheEntry> requests;
+  private final NearCacheReader<ImageBlob> cachedImages;
+  private final NearCacheReader<CacheEntry> cachedRequests;
 
   public HazelcastImageStore(Vertx vertx, HazelcastInstance hazelcast) {
     this.vertx = vertx;
     this.images = hazelcast.getMap(IMAGES_MAP);
     this.requests = hazelcast.getMap(REQUESTS_MAP);
+    this.cachedImages = new NearCacheReader<>(images);
+    this.cachedRequests = new NearCacheReader<>(requests);
   }
 
   @Override
   public Future<CacheEntry> entry(String requestKey) {
+    CacheEntry cached = cachedRequests.cached(requestKey);
+    if (cached != null) {
+      return Future.succeededFuture(cached);
+    }
     return HazelcastFutures.toFuture(requests.getAsync(requestKey), vertx.getOrCreateContext());
   }
 
   @Override
   public Future<ImageBlob> blob(String contentId) {
+    ImageBlob cached = cachedImages.cached(contentId);
+    if (cached != null) {
+      return Future.succeededFuture(cached);
+    }
     return HazelcastFutures.toFuture(images.getAsync(contentId), vertx.getOrCreateContext());
   }
 
