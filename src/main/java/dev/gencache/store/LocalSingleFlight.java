@@ -1,11 +1,15 @@
 package dev.gencache.store;
 
 import io.vertx.core.AsyncResult;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -52,7 +56,7 @@ public final class LocalSingleFlight<T> implements SingleFlight<T> {
           // Leave the table before waking waiters: a newcomer then finds the stored entry, not this run.
           runs.remove(key, mine);
           mine.doneAtNanos = System.nanoTime();
-          mine.done.handle(ar);
+          dispatch(mine, ar);
         })
         .map(v -> new Flight<>(v, false));
   }
@@ -68,27 +72,84 @@ public final class LocalSingleFlight<T> implements SingleFlight<T> {
       return Future.failedFuture(new CoalescingUnavailableException(
           "too many requests are already waiting for this generation", 1));
     }
-    Context context = vertx.getOrCreateContext();
-    Promise<Flight<T>> mine = Promise.promise();
-    long timer = vertx.setTimer(waitDeadline.toMillis(), id -> mine.tryFail(new CoalescingUnavailableException(
+    Waiter<T> waiter = new Waiter<>((ContextInternal) vertx.getOrCreateContext());
+    waiter.timer = vertx.setTimer(waitDeadline.toMillis(), id -> waiter.promise.tryFail(new CoalescingUnavailableException(
         "an identical generation did not finish within " + waitDeadline.toSeconds() + " s", 5)));
-    running.done.future().onComplete((AsyncResult<T> ar) -> context.runOnContext(v -> {
-      vertx.cancelTimer(timer);
-      running.waiters.decrementAndGet();
-      if (ar.succeeded()) {
-        // Completing runs this waiter's continuation (its answer is written) before the lag is taken.
-        mine.tryComplete(new Flight<>(ar.result(), true));
-        waiterLag.accept(Duration.ofNanos(System.nanoTime() - running.doneAtNanos));
-      } else {
-        mine.tryFail(ar.cause());
+    AsyncResult<T> already = running.add(waiter);
+    if (already != null) {
+      answer(running, List.of(waiter), already); // joined in the instant the run finished
+    }
+    return waiter.promise.future();
+  }
+
+  /**
+   * Answers the waiters of a finished run: one task per event loop, which answers all of that loop's
+   * waiters back to back, each on its own (per-request) context. One task per waiter would let the
+   * event loop interleave their answers with the socket writes of those already answered, so the
+   * last of 200 waiters for a 100 KB image waited behind megabytes of writes.
+   */
+  private void dispatch(Run<T> run, AsyncResult<T> ar) {
+    Map<Object, List<Waiter<T>>> byEventLoop = new LinkedHashMap<>();
+    for (Waiter<T> w : run.finish(ar)) {
+      byEventLoop.computeIfAbsent(w.context.nettyEventLoop(), loop -> new ArrayList<>()).add(w);
+    }
+    byEventLoop.values().forEach(waiters -> answer(run, waiters, ar));
+  }
+
+  private void answer(Run<T> run, List<Waiter<T>> waiters, AsyncResult<T> ar) {
+    waiters.get(0).context.runOnContext(v -> {
+      long[] lags = new long[waiters.size()];
+      int answered = 0;
+      for (Waiter<T> w : waiters) {
+        vertx.cancelTimer(w.timer);
+        run.waiters.decrementAndGet();
+        if (ar.failed()) {
+          w.context.dispatch(x -> w.promise.tryFail(ar.cause()));
+          continue;
+        }
+        // On the waiter's own context, so its continuation (its answer is written) runs right here.
+        w.context.dispatch(x -> w.promise.tryComplete(new Flight<>(ar.result(), true)));
+        lags[answered++] = System.nanoTime() - run.doneAtNanos;
       }
-    }));
-    return mine.future();
+      // Recorded after the last answer: a percentile histogram's record is not free, and the
+      // waiters behind would pay for it.
+      for (int i = 0; i < answered; i++) {
+        waiterLag.accept(Duration.ofNanos(lags[i]));
+      }
+    });
+  }
+
+  private static final class Waiter<T> {
+    final ContextInternal context;
+    final Promise<Flight<T>> promise = Promise.promise();
+    long timer;
+
+    Waiter(ContextInternal context) {
+      this.context = context;
+    }
   }
 
   private static final class Run<T> {
-    final Promise<T> done = Promise.promise();
     final AtomicInteger waiters = new AtomicInteger();
     volatile long doneAtNanos;
+    private final List<Waiter<T>> joined = new ArrayList<>();
+    private AsyncResult<T> outcome;
+
+    /** Adds a waiter; returns the outcome instead when the run has already finished. */
+    synchronized AsyncResult<T> add(Waiter<T> waiter) {
+      if (outcome != null) {
+        return outcome;
+      }
+      joined.add(waiter);
+      return null;
+    }
+
+    /** Records the outcome; returns the waiters to answer (later joiners get the outcome from add). */
+    synchronized List<Waiter<T>> finish(AsyncResult<T> ar) {
+      outcome = ar;
+      List<Waiter<T>> all = List.copyOf(joined);
+      joined.clear();
+      return all;
+    }
   }
 }

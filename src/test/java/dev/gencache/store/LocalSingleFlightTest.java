@@ -66,6 +66,26 @@ class LocalSingleFlightTest {
     assertThat(lags.stream().max(Duration::compareTo).orElseThrow()).isGreaterThanOrEqualTo(Duration.ofMillis(100));
   }
 
+  @Test
+  void waitersOnOneEventLoopAreEachAnsweredOnTheirOwnContext() throws Exception {
+    LocalSingleFlight<String> flights = new LocalSingleFlight<>(vertx, Duration.ofSeconds(30), 1000);
+    io.vertx.core.internal.ContextInternal loop = (io.vertx.core.internal.ContextInternal) vertx.getOrCreateContext();
+    Promise<String> work = Promise.promise();
+    List<Future<Boolean>> onOwnContext = new ArrayList<>();
+    loop.runOnContext(v -> flights.run("k", work::future));
+    for (int i = 0; i < 20; i++) {
+      // One duplicated context per request, all on one event loop, as Vert.x gives HTTP requests.
+      io.vertx.core.internal.ContextInternal request = loop.duplicate();
+      Promise<Boolean> p = Promise.promise();
+      request.runOnContext(v -> flights.run("k", work::future).onComplete(ar -> {
+        p.complete(ar.succeeded() && ar.result().joined() && io.vertx.core.Vertx.currentContext() == request);
+      }));
+      onOwnContext.add(p.future());
+    }
+    loop.runOnContext(v -> work.complete("image"));
+    assertThat(Future.all(onOwnContext).await(10, TimeUnit.SECONDS).list()).hasSize(20).containsOnly(true);
+  }
+
   /** CPU work standing in for writing a response (not a sleep: the event loop stays busy). */
   private static void busy(Duration d) {
     long end = System.nanoTime() + d.toNanos();
