@@ -21,7 +21,8 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
  * Vertx vertx = LiteMember.join().await();   // cluster-config/cluster.xml + GENCACHE_CLUSTER_* variables
  * vertx.eventBus().<JsonObject>consumer("gencache.events", m -> System.out.println(m.body()));
  * JsonObject body = new JsonObject().put("prompt", "a lighthouse at dusk").put("size", "256x256");
- * vertx.eventBus().<JsonObject>request("gencache.generate", body)
+ * DeliveryOptions slow = new DeliveryOptions().setSendTimeout(130_000); // the default 30 s is shorter than a generation may take
+ * vertx.eventBus().<JsonObject>request("gencache.generate", body, slow)
  *     .onSuccess(reply -> System.out.println(reply.body().getJsonArray("data").getJsonObject(0).getString("url")));
  * }</pre>
  *
