@@ -78,22 +78,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # --- origin: binds a free port itself and prints it first --------------------------------------------
-python3 scripts/origin.py --port 0 --delay-ms 100 >"$dir/origin.out" 2>"$dir/origin.log" &
-origin_pid=$!
-echo "$origin_pid" >"$dir/origin.pid"
-origin_port=""
-for _ in $(seq 1 100); do
-  origin_port=$(sed -n 's/^listening on \([0-9][0-9]*\)$/\1/p' "$dir/origin.out" 2>/dev/null | head -n 1)
-  [ -n "$origin_port" ] && break
-  alive "$origin_pid" || break
-  sleep 0.1
-done
-if [ -z "$origin_port" ]; then
-  echo "bench-upstream.sh: scripts/origin.py did not start:" >&2
-  cat "$dir/origin.log" >&2
-  exit 2
-fi
-origin="http://127.0.0.1:$origin_port"
+start_origin "$dir" 100
 
 cat >"$dir/config.yaml" <<EOF
 # Written by scripts/bench-upstream.sh for run $name. Ports, cluster and stale window come from the

@@ -162,18 +162,7 @@ step() {
 }
 
 # --- origin on CPU 0: binds a free port itself and prints it first ---------------------------------
-taskset -c 0 python3 scripts/origin.py --port 0 --delay-ms "$delay_ms" >"$dir/origin.out" 2>"$dir/origin.log" &
-origin_pid=$!
-echo "$origin_pid" >"$dir/origin.pid"
-origin_port=""
-for _ in $(seq 1 100); do
-  origin_port=$(sed -n 's/^listening on \([0-9][0-9]*\)$/\1/p' "$dir/origin.out" 2>/dev/null | head -n 1)
-  [ -n "$origin_port" ] && break
-  alive "$origin_pid" || break
-  sleep 0.1
-done
-[ -n "$origin_port" ] || { echo "$me: scripts/origin.py did not start:" >&2; cat "$dir/origin.log" >&2; exit 2; }
-origin="http://127.0.0.1:$origin_port"
+start_origin "$dir" "$delay_ms" taskset -c 0
 
 # --- gencache on CPU 1 ------------------------------------------------------------------------------
 cat >"$dir/gencache.yaml" <<EOF

@@ -1,5 +1,5 @@
-# Sourced by the benchmark scripts: process helpers and the start of one gencache node on free
-# loopback ports. The caller sets `me` (its name, for messages), `stop_timeout` (s) and
+# Sourced by the benchmark scripts: process helpers, the start of one gencache node on free
+# loopback ports, and the start of the stand-in origin. The caller sets `me` (its name, for messages), `stop_timeout` (s) and
 # `ready_timeout` (s), and before start_node the array `node_cmd` (the command that runs the node
 # in the foreground, e.g. (java ... -jar target/gencache.jar)) and its GENCACHE_* environment.
 # Nothing here kills by name: only the PIDs the caller started.
@@ -80,4 +80,25 @@ run_bench() {
   set -e
   bench_pid=""
   [ $bench_rc != 124 ] || echo "$me: $1 hit the ${limit} s hard limit" >&2
+}
+
+# start_origin DIR DELAY_MS [PREFIX...]: starts scripts/origin.py on a port it picks itself (it prints
+# "listening on PORT" first), optionally under PREFIX (e.g. taskset -c 0); logs in DIR/origin.*.
+# Sets origin_pid, origin_port and origin (its base URL); exits 2 when it does not come up.
+start_origin() {
+  local dir=$1 delay=$2
+  shift 2
+  "$@" python3 "$(dirname "${BASH_SOURCE[0]}")/origin.py" --port 0 --delay-ms "$delay" \
+    >"$dir/origin.out" 2>"$dir/origin.log" &
+  origin_pid=$!
+  echo "$origin_pid" >"$dir/origin.pid"
+  origin_port=""
+  for _ in $(seq 1 100); do
+    origin_port=$(sed -n 's/^listening on \([0-9][0-9]*\)$/\1/p' "$dir/origin.out" 2>/dev/null | head -n 1)
+    [ -n "$origin_port" ] && break
+    alive "$origin_pid" || break
+    sleep 0.1
+  done
+  [ -n "$origin_port" ] || { echo "$me: scripts/origin.py did not start:" >&2; cat "$dir/origin.log" >&2; exit 2; }
+  origin="http://127.0.0.1:$origin_port"
 }

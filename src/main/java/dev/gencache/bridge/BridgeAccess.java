@@ -2,6 +2,8 @@ package dev.gencache.bridge;
 
 import dev.gencache.cluster.Addresses;
 import dev.gencache.http.Tokens;
+import io.vertx.ext.bridge.BridgeOptions;
+import io.vertx.ext.bridge.PermittedOptions;
 import java.util.List;
 
 /**
@@ -14,6 +16,9 @@ public final class BridgeAccess {
 
   /** What a frame asks for. */
   public enum Kind { SEND, PUBLISH, REGISTER }
+
+  /** The authority an admin connection holds on the SockJS bridge. */
+  public static final String ADMIN_AUTHORITY = "gencache:admin";
 
   private final Tokens clientTokens;
   private final Tokens adminTokens;
@@ -33,6 +38,19 @@ public final class BridgeAccess {
       return Role.ADMIN;
     }
     return clientTokens.accepts(token) ? Role.CLIENT : null;
+  }
+
+  /**
+   * Lets {@code options} (a bridge's own, deny-by-default lists) pass the public addresses: requests
+   * in, events out, and the admin requests for holders of {@link #ADMIN_AUTHORITY} (the SockJS bridge
+   * checks it; the TCP bridge ignores it and its frame guard checks the role instead).
+   */
+  public static <O extends BridgeOptions> O permitPublicAddresses(O options) {
+    Addresses.BRIDGED_REQUESTS.forEach(a -> options.addInboundPermitted(new PermittedOptions().setAddress(a)));
+    Addresses.BRIDGED_ADMIN_REQUESTS.forEach(a -> options.addInboundPermitted(
+        new PermittedOptions().setAddress(a).setRequiredAuthority(ADMIN_AUTHORITY)));
+    Addresses.BRIDGED_EVENTS.forEach(a -> options.addOutboundPermitted(new PermittedOptions().setAddress(a)));
+    return options;
   }
 
   /**

@@ -1,7 +1,6 @@
 package dev.gencache.bridge;
 
 import dev.gencache.bridge.BridgeAccess.Role;
-import dev.gencache.cluster.Addresses;
 import dev.gencache.http.Problem;
 import dev.gencache.http.Routes;
 import dev.gencache.http.Tokens;
@@ -13,7 +12,6 @@ import io.vertx.ext.auth.authorization.AuthorizationProvider;
 import io.vertx.ext.auth.authorization.PermissionBasedAuthorization;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.bridge.BridgeEventType;
-import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
@@ -39,7 +37,6 @@ import java.util.function.LongSupplier;
  */
 public final class SockJsBridge implements Routes {
   public static final String PATH = "/eventbus";
-  static final String ADMIN_AUTHORITY = "gencache:admin";
   private static final String PROVIDER = "gencache-bridge";
   static final int MAX_PENDING_PER_SOCKET = 1000;
 
@@ -71,10 +68,7 @@ public final class SockJsBridge implements Routes {
     // come, this how many a slow generation may leave waiting.
     SockJSBridgeOptions bridgeOptions = new SockJSBridgeOptions().setMaxHandlersPerSocket(MAX_PENDING_PER_SOCKET)
         .setReplyTimeout(requestTimeoutMs);
-    Addresses.BRIDGED_REQUESTS.forEach(a -> bridgeOptions.addInboundPermitted(new PermittedOptions().setAddress(a)));
-    Addresses.BRIDGED_ADMIN_REQUESTS.forEach(a -> bridgeOptions.addInboundPermitted(
-        new PermittedOptions().setAddress(a).setRequiredAuthority(ADMIN_AUTHORITY)));
-    Addresses.BRIDGED_EVENTS.forEach(a -> bridgeOptions.addOutboundPermitted(new PermittedOptions().setAddress(a)));
+    BridgeAccess.permitPublicAddresses(bridgeOptions);
     // Loaded on the routing context by authenticate(): nothing more to fetch.
     AuthorizationProvider authorizations = new AuthorizationProvider() {
       @Override
@@ -105,7 +99,7 @@ public final class SockJsBridge implements Routes {
     }
     User user = User.fromName(role.name().toLowerCase(Locale.ROOT));
     if (role == Role.ADMIN) {
-      user.authorizations().put(PROVIDER, PermissionBasedAuthorization.create(ADMIN_AUTHORITY));
+      user.authorizations().put(PROVIDER, PermissionBasedAuthorization.create(BridgeAccess.ADMIN_AUTHORITY));
     }
     return Future.succeededFuture(user);
   }

@@ -1,6 +1,5 @@
 package dev.gencache.bridge;
 
-import dev.gencache.cluster.Addresses;
 import io.netty.channel.ChannelHandlerContext;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -10,7 +9,6 @@ import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
 import io.vertx.ext.bridge.BridgeOptions;
-import io.vertx.ext.bridge.PermittedOptions;
 import io.vertx.ext.eventbus.bridge.tcp.TcpEventBusBridge;
 import io.vertx.ext.eventbus.bridge.tcp.impl.TcpEventBusBridgeImpl;
 import java.lang.reflect.Field;
@@ -41,11 +39,7 @@ public final class TcpBridge {
 
   /** Permitted by the bridge itself: requests in (admin ones too, the guard checks the role), events out. */
   static BridgeOptions permissions() {
-    BridgeOptions options = new BridgeOptions();
-    Addresses.BRIDGED_REQUESTS.forEach(a -> options.addInboundPermitted(new PermittedOptions().setAddress(a)));
-    Addresses.BRIDGED_ADMIN_REQUESTS.forEach(a -> options.addInboundPermitted(new PermittedOptions().setAddress(a)));
-    Addresses.BRIDGED_EVENTS.forEach(a -> options.addOutboundPermitted(new PermittedOptions().setAddress(a)));
-    return options;
+    return BridgeAccess.permitPublicAddresses(new BridgeOptions());
   }
 
   public Future<Integer> listen(String host, int port) {

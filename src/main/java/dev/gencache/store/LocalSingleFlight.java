@@ -11,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -67,17 +66,17 @@ public final class LocalSingleFlight<T> implements SingleFlight<T> {
   }
 
   private Future<Flight<T>> join(Run<T> running) {
-    if (running.waiters.incrementAndGet() > maxWaitersPerKey) {
-      running.waiters.decrementAndGet();
-      return Future.failedFuture(new CoalescingUnavailableException(
-          "too many requests are already waiting for this generation", 1));
-    }
     Waiter<T> waiter = new Waiter<>((ContextInternal) vertx.getOrCreateContext());
     waiter.timer = vertx.setTimer(waitDeadline.toMillis(), id -> waiter.promise.tryFail(new CoalescingUnavailableException(
         "an identical generation did not finish within " + waitDeadline.toSeconds() + " s", 5)));
-    AsyncResult<T> already = running.add(waiter);
-    if (already != null) {
-      answer(running, List.of(waiter), already); // joined in the instant the run finished
+    switch (running.add(waiter, maxWaitersPerKey)) {
+      case FULL -> {
+        vertx.cancelTimer(waiter.timer);
+        return Future.failedFuture(new CoalescingUnavailableException(
+            "too many requests are already waiting for this generation", 1));
+      }
+      case FINISHED -> answer(running, List.of(waiter), running.outcome()); // joined as the run finished
+      case ADDED -> { }
     }
     return waiter.promise.future();
   }
@@ -102,7 +101,6 @@ public final class LocalSingleFlight<T> implements SingleFlight<T> {
       int answered = 0;
       for (Waiter<T> w : waiters) {
         vertx.cancelTimer(w.timer);
-        run.waiters.decrementAndGet();
         if (ar.failed()) {
           w.context.dispatch(x -> w.promise.tryFail(ar.cause()));
           continue;
@@ -129,22 +127,30 @@ public final class LocalSingleFlight<T> implements SingleFlight<T> {
     }
   }
 
+  private enum Joined { ADDED, FULL, FINISHED }
+
   private static final class Run<T> {
-    final AtomicInteger waiters = new AtomicInteger();
     volatile long doneAtNanos;
     private final List<Waiter<T>> joined = new ArrayList<>();
     private AsyncResult<T> outcome;
 
-    /** Adds a waiter; returns the outcome instead when the run has already finished. */
-    synchronized AsyncResult<T> add(Waiter<T> waiter) {
+    /** Adds a waiter unless {@code max} already wait, or the run has finished (then see {@link #outcome}). */
+    synchronized Joined add(Waiter<T> waiter, int max) {
       if (outcome != null) {
-        return outcome;
+        return Joined.FINISHED;
+      }
+      if (joined.size() >= max) {
+        return Joined.FULL;
       }
       joined.add(waiter);
-      return null;
+      return Joined.ADDED;
     }
 
-    /** Records the outcome; returns the waiters to answer (later joiners get the outcome from add). */
+    synchronized AsyncResult<T> outcome() {
+      return outcome;
+    }
+
+    /** Records the outcome; returns the waiters to answer (later joiners find the outcome). */
     synchronized List<Waiter<T>> finish(AsyncResult<T> ar) {
       outcome = ar;
       List<Waiter<T>> all = List.copyOf(joined);
