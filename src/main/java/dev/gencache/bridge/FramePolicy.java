@@ -4,6 +4,7 @@ import dev.gencache.bridge.BridgeAccess.Kind;
 import dev.gencache.bridge.BridgeAccess.Role;
 import dev.gencache.cluster.Addresses;
 import dev.gencache.http.Problem;
+import dev.gencache.http.Tokens;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -67,7 +68,7 @@ public final class FramePolicy {
       Object presented = headers.remove(AUTHORIZATION);
       Role granted = presented instanceof String s ? access.roleFor(stripBearer(s)) : null;
       if (granted == null) {
-        return Verdict.refuse(error(frame, 403, "access_denied", "access_denied"));
+        return denied(frame);
       }
       if (granted.ordinal() > role.ordinal()) {
         role = granted;
@@ -81,12 +82,12 @@ public final class FramePolicy {
     };
     if (kind == null) {
       return role == Role.ANONYMOUS && !type.equals("ping")
-          ? Verdict.refuse(error(frame, 403, "access_denied", "access_denied"))
+          ? denied(frame)
           : Verdict.pass(frame);
     }
     String address = frame.getValue("address") instanceof String a ? a : null;
     if (!BridgeAccess.permits(role, kind, address)) {
-      return Verdict.refuse(error(frame, 403, "access_denied", "access_denied"));
+      return denied(frame);
     }
     if (kind == Kind.SEND) {
       JsonObject options = headers == null ? new JsonObject() : headers;
@@ -141,8 +142,12 @@ public final class FramePolicy {
     return new JsonObject().put("type", "err").put("message", plainMessage);
   }
 
+  private static Verdict denied(JsonObject frame) {
+    return Verdict.refuse(error(frame, 403, "access_denied", "access_denied"));
+  }
+
   private static String stripBearer(String value) {
-    String token = dev.gencache.http.Tokens.bearer(value);
+    String token = Tokens.bearer(value);
     return token != null ? token : value.trim();
   }
 }
