@@ -47,7 +47,11 @@ public final class HttpServerVerticle extends VerticleBase {
         .setMaxInitialLineLength(8192)
         .setMaxHeaderSize(16384)
         .setMaxWebSocketFrameSize(maxWebSocketMessageBytes)
-        .setMaxWebSocketMessageSize(maxWebSocketMessageBytes);
+        .setMaxWebSocketMessageSize(maxWebSocketMessageBytes)
+        // With WebSocket compression on, every HTTP request and response of every connection passes a
+        // handler that looks for an upgrade; bridge messages are small JSON, not worth deflating.
+        .setPerMessageWebSocketCompressionSupported(false)
+        .setPerFrameWebSocketCompressionSupported(false);
     return vertx.createHttpServer(options).requestHandler(router).listen().onSuccess(s -> server = s);
   }
 

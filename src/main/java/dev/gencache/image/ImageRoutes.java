@@ -17,7 +17,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 
@@ -27,9 +26,14 @@ import java.time.InstantSource;
  * {@code X-Cache}, {@code X-Cache-Key} and {@code Age}.
  */
 public final class ImageRoutes implements Routes {
-  static final String X_CACHE = "X-Cache";
-  static final String X_CACHE_KEY = "X-Cache-Key";
-  private static final String IMMUTABLE = "public, max-age=31536000, immutable";
+  static final CharSequence X_CACHE = HttpHeaders.createOptimized("X-Cache");
+  static final CharSequence X_CACHE_KEY = HttpHeaders.createOptimized("X-Cache-Key");
+  private static final CharSequence CONTENT_LOCATION = HttpHeaders.createOptimized("Content-Location");
+  private static final CharSequence SURROGATE_KEY = HttpHeaders.createOptimized("Surrogate-Key");
+  private static final CharSequence CACHE_TAG = HttpHeaders.createOptimized("Cache-Tag");
+  private static final CharSequence IMMUTABLE = HttpHeaders.createOptimized("public, max-age=31536000, immutable");
+  private static final CharSequence NO_STORE = HttpHeaders.createOptimized("no-store");
+  private static final CharSequence HIT = HttpHeaders.createOptimized("HIT");
 
   private final ImageService service;
   private final GenerationCallParser parser;
@@ -42,6 +46,7 @@ public final class ImageRoutes implements Routes {
    */
   private final ReadyImages ready;
   private final ParsedQueries queries;
+  private final AnswerHeaders answerHeaders = new AnswerHeaders(10_000);
 
   public ImageRoutes(ImageService service, GenerationCallParser parser, InstantSource clock, String publicUrl,
       int maxBodyBytes, ReadyImages ready) {
@@ -99,7 +104,7 @@ public final class ImageRoutes implements Routes {
       }
       HttpServerResponse response = ctx.response();
       response.headers()
-          .set(X_CACHE, "HIT")
+          .set(X_CACHE, HIT)
           .set(X_CACHE_KEY, id)
           .set(HttpHeaders.AGE, Long.toString(ageSeconds(blob.createdAt())))
           .set(HttpHeaders.CACHE_CONTROL, IMMUTABLE);
@@ -114,7 +119,7 @@ public final class ImageRoutes implements Routes {
     JsonObject body = GenerationResponse.toJson(result, baseUrl(ctx.request()), b64, age);
     cacheHeaders(ctx.response(), result, age)
         .set(HttpHeaders.CONTENT_TYPE, "application/json")
-        .set(HttpHeaders.CACHE_CONTROL, "no-store");
+        .set(HttpHeaders.CACHE_CONTROL, NO_STORE);
     ctx.response().end(body.toBuffer());
   }
 
@@ -122,17 +127,18 @@ public final class ImageRoutes implements Routes {
     CacheEntry entry = result.entry();
     ImageBlob image = result.images().get(0);
     long age = ageSeconds(entry.createdAt());
-    MultiMap headers = cacheHeaders(ctx.response(), result, age);
+    MultiMap headers = ctx.response().headers()
+        .set(X_CACHE, result.status().name())
+        .set(HttpHeaders.AGE, Long.toString(age));
     if (result.stored()) {
-      // max-age is the whole fresh lifetime: next to Age, a cache derives the remaining TTL (RFC 9111 §4.2).
-      long swr = Duration.between(entry.expiresAt(), entry.staleUntil()).toSeconds();
-      headers.set(HttpHeaders.CACHE_CONTROL, "public, max-age=" + entry.lifetime().toSeconds()
-              + ", stale-while-revalidate=" + swr + ", stale-if-error=" + swr)
-          .set("Content-Location", "/v1/images/" + image.id());
-      String keys = result.key() + " " + image.id() + (entry.tags().isEmpty() ? "" : " " + String.join(" ", entry.tags()));
-      headers.set("Surrogate-Key", keys).set("Cache-Tag", keys.replace(' ', ','));
+      AnswerHeaders.OfEntry values = answerHeaders.of(result.key(), entry, image);
+      headers.set(X_CACHE_KEY, values.key())
+          .set(HttpHeaders.CACHE_CONTROL, values.cacheControl())
+          .set(CONTENT_LOCATION, answerHeaders.of(image).contentLocation())
+          .set(SURROGATE_KEY, values.surrogateKey())
+          .set(CACHE_TAG, values.cacheTag());
     } else {
-      headers.set(HttpHeaders.CACHE_CONTROL, "no-store");
+      headers.set(X_CACHE_KEY, result.key()).set(HttpHeaders.CACHE_CONTROL, NO_STORE);
     }
     sendBytes(ctx, image);
   }
@@ -148,14 +154,14 @@ public final class ImageRoutes implements Routes {
   private void sendBytes(RoutingContext ctx, ImageBlob image) {
     HttpServerRequest request = ctx.request();
     HttpServerResponse response = ctx.response();
-    String etag = "\"" + image.id() + "\"";
-    response.putHeader(HttpHeaders.ETAG, etag);
+    AnswerHeaders.OfImage values = answerHeaders.of(image);
+    response.putHeader(HttpHeaders.ETAG, values.etag());
     if (EntityTags.matches(request.getHeader(HttpHeaders.IF_NONE_MATCH), image.id())) {
       response.setStatusCode(304).end();
       return;
     }
-    response.putHeader(HttpHeaders.CONTENT_TYPE, image.mediaType())
-        .putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(image.bytes().length));
+    response.putHeader(HttpHeaders.CONTENT_TYPE, values.contentType())
+        .putHeader(HttpHeaders.CONTENT_LENGTH, values.contentLength());
     if (request.method() == HttpMethod.HEAD) {
       response.end();
     } else {
@@ -178,6 +184,6 @@ public final class ImageRoutes implements Routes {
   }
 
   private long ageSeconds(Instant createdAt) {
-    return Math.max(0, Duration.between(createdAt, clock.instant()).toSeconds());
+    return Math.max(0, (clock.millis() - createdAt.toEpochMilli()) / 1000);
   }
 }
