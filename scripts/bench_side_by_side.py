@@ -11,7 +11,7 @@ Every loop is bounded in count and in time.
                                      [--runs 5] [--seconds 10] [--warmup 5] [--warmup-max-runs 8]
                                      [--connections 64]
   bench_side_by_side.py COMMON burst --gencache URL --gencache-pid PID [--burst 200] [--rounds 3]
-                                     [--delay-ms 300] [--image-bytes 102400]
+                                     [--warmup-rounds 0] [--delay-ms 300] [--image-bytes 102400]
   bench_side_by_side.py COMMON zipf  --gencache URL --gencache-pid PID --lua scripts/bench/zipf.lua
                                      [--requests 20000] [--prompts 1000] [--zipf-s 1.0]
                                      [--image-bytes 102400] [--budget-mb 32] [--max-seconds 240]
@@ -31,8 +31,11 @@ cpu    counts every thread of the server process, GC and Hazelcast's included; t
 burst  per round and server, --burst threads each open a connection, wait on one barrier and then send
        the same request for a new prompt: origin generations during the burst (/stats), latency from the
        release p50/p99, when the first answer came, and the waiters' lag (each answer after the first
-       one) p50/p99. Medians over
-       rounds. nginx's proxy_cache_lock waiters re-check every 500 ms, so their lag is up to 500 ms.
+       one) p50/p99; for gencache also the node's own lag histogram (gencache_waiter_lag_seconds) between
+       a scrape before and after the round: waiters, share within 5 ms, p50/p99 interpolated in its
+       buckets, mean. --warmup-rounds gencache rounds first, printed and kept apart, not counted.
+       Medians over the counted rounds. nginx's proxy_cache_lock waiters re-check every 500 ms, so
+       their lag is up to 500 ms.
 zipf   wrk with scripts/bench/zipf.lua (1 thread, 16 connections; same seed, so the same prompt
        sequence for both), after warming the restarted node up on one prompt: hit ratio = 1 - origin generations / 200 answers, and the X-Cache counts;
        afterwards gencache's map bytes (GET /v1/cluster) against its budget and its heap.
@@ -119,6 +122,42 @@ def metrics(base):
 def metric_sum(ms, name, **want):
     return sum(v for (n, labels), v in ms.items()
                if n == name and all((k, w) in labels for k, w in want.items()))
+
+
+def lag_histogram_delta(before, after, name):
+    """What a Prometheus histogram NAME gained between two scrapes: how many, the share within 5 ms,
+    p50/p99 interpolated linearly within the cumulative buckets (the +Inf bucket reports its lower
+    bound) and the mean."""
+    def buckets(ms):
+        out = {}
+        for (n, labels), v in ms.items():
+            if n == name + "_bucket":
+                le = dict(labels)["le"]
+                out[float("inf") if le == "+Inf" else float(le)] = v
+        return out
+    b0, b1 = buckets(before), buckets(after)
+    bounds = sorted(b1)
+    cum = [b1[b] - b0.get(b, 0) for b in bounds]
+    n = cum[-1] if cum else 0
+    res = {"server_waiters": n, "server_within_5ms": None, "server_waiter_p50_ms": None,
+           "server_waiter_p99_ms": None, "server_waiter_mean_ms": None}
+    if n <= 0:
+        return res
+
+    def quantile(q):
+        rank, lo, below = q * n, 0.0, 0
+        for bound, c in zip(bounds, cum):
+            if c >= rank:
+                if bound == float("inf"):
+                    return lo * 1000
+                return (lo + (bound - lo) * (rank - below) / max(c - below, 1)) * 1000
+            lo, below = bound, c
+        return lo * 1000
+    within = [c for bound, c in zip(bounds, cum) if abs(bound - 0.005) < 1e-9]
+    res["server_within_5ms"] = 100.0 * within[0] / n if within else None
+    res["server_waiter_p50_ms"], res["server_waiter_p99_ms"] = quantile(0.5), quantile(0.99)
+    res["server_waiter_mean_ms"] = (metric_sum(after, name + "_sum") - metric_sum(before, name + "_sum")) / n * 1000
+    return res
 
 
 # --- /proc ----------------------------------------------------------------------------------------
@@ -383,63 +422,74 @@ class Bench:
     def burst(self):
         a = self.a
         origin_mode(a.origin, delay_ms=a.delay_ms, size_bytes=a.image_bytes)
-        print("=== cold burst: %d identical requests released together, origin delay %d ms, %s images, %d round(s)"
-              % (a.burst, a.delay_ms, size_label(a.image_bytes), a.rounds), flush=True)
+        print("=== cold burst: %d identical requests released together, origin delay %d ms, %s images, %d round(s) "
+              "after %d uncounted gencache warm-up round(s)"
+              % (a.burst, a.delay_ms, size_label(a.image_bytes), a.rounds, a.warmup_rounds), flush=True)
         rounds = {s: [] for s in SERVERS}
-        for i in range(a.rounds):
-            for s in SERVERS:
-                self.alive(s)
-                prompt = urllib.parse.quote("burst %s %s %d" % (a.tag, s, i))
-                path = ("/v1/images/generations?prompt=%s&size=256x256&seed=1" % prompt if s == "gencache"
-                        else "/generate?prompt=%s&w=256&h=256&seed=1" % prompt)
-                g0 = origin_generations(a.origin)
-                res = self.fire(self.base(s), path, a.burst)
-                time.sleep(0.2)  # a generation the answers did not wait for would show up here
-                g1 = origin_generations(a.origin)
-                ok = [r for r in res if r[0] == 200]
-                ends = sorted(r[3] for r in ok)
-                lat = [(r[3] - r[2]) * 1000 for r in ok]
-                lags = [(e - ends[0]) * 1000 for e in ends[1:]]
-                cache = {}
-                for r in res:
-                    key = r[1] if r[0] == 200 else "HTTP %d" % r[0] if r[0] > 0 else "error " + r[1]
-                    cache[key] = cache.get(key, 0) + 1
-                starts = [r[2] for r in ok]
-                rr = {"origin_calls": g1 - g0, "ok": len(ok), "answers": cache,
-                      "first_ms": (ends[0] - min(starts)) * 1000 if ok else None,
-                      "p50_ms": pct(lat, 50), "p99_ms": pct(lat, 99), "max_ms": max(lat) if lat else None,
-                      "waiter_p50_ms": pct(lags, 50), "waiter_p99_ms": pct(lags, 99)}
-                server = ""
-                if s == "gencache":
-                    # The node's own measure: from the result being there to each waiter's answer written
-                    # (gencache_waiter_lag_seconds, Micrometer's 2-minute window), free of this client's
-                    # thread scheduling.
-                    ms = metrics(a.gencache)
-                    q = {dict(labels).get("quantile"): v * 1000 for (n, labels), v in ms.items()
-                         if n == "gencache_waiter_lag_seconds"}
-                    rr["server_waiter_p50_ms"], rr["server_waiter_p99_ms"] = q.get("0.5"), q.get("0.99")
-                    rr["server_waiter_max_ms"] = metric_sum(ms, "gencache_waiter_lag_seconds_max") * 1000
-                    server = "  server-side waiters p50 %s / p99 %s / max %s ms" % (
-                        f(rr["server_waiter_p50_ms"]), f(rr["server_waiter_p99_ms"]), f(rr["server_waiter_max_ms"]))
+        # gencache's first bursts run the answer path in the interpreter (a hit warm-up does not compile
+        # it): warm-up rounds show that cost, uncounted, as the hit phase's warm-up does. nginx has no JIT.
+        plan = [("gencache", "warm-up %d" % (i + 1), None) for i in range(a.warmup_rounds)]
+        plan += [(s, "round %d" % (i + 1), i) for i in range(a.rounds) for s in SERVERS]
+        for s, label, counted in plan:
+            self.alive(s)
+            prompt = urllib.parse.quote("burst %s %s %s" % (a.tag, s, label))
+            path = ("/v1/images/generations?prompt=%s&size=256x256&seed=1" % prompt if s == "gencache"
+                    else "/generate?prompt=%s&w=256&h=256&seed=1" % prompt)
+            m0 = metrics(a.gencache) if s == "gencache" else None
+            g0 = origin_generations(a.origin)
+            res = self.fire(self.base(s), path, a.burst)
+            time.sleep(0.2)  # a generation the answers did not wait for would show up here
+            g1 = origin_generations(a.origin)
+            ok = [r for r in res if r[0] == 200]
+            ends = sorted(r[3] for r in ok)
+            lat = [(r[3] - r[2]) * 1000 for r in ok]
+            lags = [(e - ends[0]) * 1000 for e in ends[1:]]
+            cache = {}
+            for r in res:
+                key = r[1] if r[0] == 200 else "HTTP %d" % r[0] if r[0] > 0 else "error " + r[1]
+                cache[key] = cache.get(key, 0) + 1
+            starts = [r[2] for r in ok]
+            rr = {"origin_calls": g1 - g0, "ok": len(ok), "answers": cache,
+                  "first_ms": (ends[0] - min(starts)) * 1000 if ok else None,
+                  "p50_ms": pct(lat, 50), "p99_ms": pct(lat, 99), "max_ms": max(lat) if lat else None,
+                  "waiter_p50_ms": pct(lags, 50), "waiter_p99_ms": pct(lags, 99)}
+            server = ""
+            if s == "gencache":
+                # The node's own measure, free of this client's thread scheduling: from the result being
+                # there to each waiter's answer written (gencache_waiter_lag_seconds, a histogram), the
+                # difference of the scrapes before and after this round.
+                rr.update(lag_histogram_delta(m0, metrics(a.gencache), "gencache_waiter_lag_seconds"))
+                server = ("  server-side waiters (%s): within 5 ms %s, p50 %s / p99 %s ms (bucket-interpolated), mean %s ms"
+                          % (f(rr["server_waiters"], "%d"), f(rr["server_within_5ms"], "%.0f%%"),
+                             f(rr["server_waiter_p50_ms"]), f(rr["server_waiter_p99_ms"]), f(rr["server_waiter_mean_ms"])))
+            print("  %-10s %-8s origin calls %d  answers %s  first answer %s ms  latency p50 %s / p99 %s ms  "
+                  "waiters after the first: p50 %s / p99 %s ms%s"
+                  % (label, s, rr["origin_calls"], " ".join("%s=%d" % kv for kv in sorted(cache.items())),
+                     f(rr["first_ms"]), f(rr["p50_ms"]), f(rr["p99_ms"]), f(rr["waiter_p50_ms"]), f(rr["waiter_p99_ms"]),
+                     server), flush=True)
+            if len(ok) != a.burst:
+                self.problem("%s burst %s: %d of %d answers were 200" % (s, label, len(ok), a.burst))
+            if s == "gencache" and rr["origin_calls"] != 1:
+                self.problem("gencache burst %s: %d origin calls for %d identical requests (expected 1)"
+                             % (label, rr["origin_calls"], a.burst))
+            if counted is None:
+                rounds.setdefault("gencache_warmup", []).append(rr)
+            else:
                 rounds[s].append(rr)
-                print("  round %d %-8s origin calls %d  answers %s  first answer %s ms  latency p50 %s / p99 %s ms  "
-                      "waiters after the first: p50 %s / p99 %s ms%s"
-                      % (i + 1, s, rr["origin_calls"], " ".join("%s=%d" % kv for kv in sorted(cache.items())),
-                         f(rr["first_ms"]), f(rr["p50_ms"]), f(rr["p99_ms"]), f(rr["waiter_p50_ms"]), f(rr["waiter_p99_ms"]),
-                         server), flush=True)
-                if len(ok) != a.burst:
-                    self.problem("%s burst round %d: %d of %d answers were 200" % (s, i + 1, len(ok), a.burst))
-                if s == "gencache" and rr["origin_calls"] != 1:
-                    self.problem("gencache burst round %d: %d origin calls for %d identical requests (expected 1)"
-                                 % (i + 1, rr["origin_calls"], a.burst))
         out = {}
         for s in SERVERS:
-            out[s] = {k: median([r[k] for r in rounds[s]])
-                      for k in ("origin_calls", "first_ms", "p50_ms", "p99_ms", "waiter_p50_ms", "waiter_p99_ms")}
+            keys = ["origin_calls", "first_ms", "p50_ms", "p99_ms", "waiter_p50_ms", "waiter_p99_ms"]
+            if s == "gencache":
+                keys += ["server_within_5ms", "server_waiter_p50_ms", "server_waiter_p99_ms", "server_waiter_mean_ms"]
+            out[s] = {k: median([r[k] for r in rounds[s]]) for k in keys}
             out[s]["rounds"] = rounds[s]
-            print("  median %-8s origin calls %s  first answer %s ms  latency p50 %s / p99 %s ms  waiters p50 %s / p99 %s ms"
+            print("  median %-8s origin calls %s  first answer %s ms  latency p50 %s / p99 %s ms  waiters p50 %s / p99 %s ms%s"
                   % (s, f(out[s]["origin_calls"], "%g"), f(out[s]["first_ms"]), f(out[s]["p50_ms"]), f(out[s]["p99_ms"]),
-                     f(out[s]["waiter_p50_ms"]), f(out[s]["waiter_p99_ms"])), flush=True)
+                     f(out[s]["waiter_p50_ms"]), f(out[s]["waiter_p99_ms"]),
+                     "" if s != "gencache" else "  server-side: within 5 ms %s, p50 %s / p99 %s ms"
+                     % (f(out[s]["server_within_5ms"], "%.0f%%"), f(out[s]["server_waiter_p50_ms"]),
+                        f(out[s]["server_waiter_p99_ms"]))), flush=True)
+        out["gencache_warmup_rounds"] = rounds.get("gencache_warmup", [])
         self.data["burst"] = out
         self.save()
 
@@ -561,6 +611,9 @@ class Bench:
             for k, name in (("first_ms", "burst first answer ms"), ("p50_ms", "burst latency p50 ms"), ("p99_ms", "burst latency p99 ms"),
                             ("waiter_p50_ms", "burst waiter lag p50 ms"), ("waiter_p99_ms", "burst waiter lag p99 ms")):
                 rows.append((name, f(g[k]), f(n[k]), ratio(g[k], n[k])))
+            rows.append(("burst node: waiters within 5 ms", f(g.get("server_within_5ms"), "%.0f%%"), "-", None))
+            rows.append(("burst node: waiter lag p50/p99 ms",
+                         "%s / %s" % (f(g.get("server_waiter_p50_ms")), f(g.get("server_waiter_p99_ms"))), "-", None))
         z = d.get("zipf")
         if z:
             g, n = z["gencache"], z["nginx"]
@@ -578,9 +631,9 @@ class Bench:
             rows.append(("zipf CPU us/request", f(g["cpu_us_per_req"], "%.0f"), f(n["cpu_us_per_req"], "%.0f"),
                          ratio(g["cpu_us_per_req"], n["cpu_us_per_req"])))
         print("=== summary (ratio = gencache / nginx; differences under ~20% are noise here)")
-        print("  %-32s %12s %12s %8s" % ("", "gencache", "nginx", "ratio"))
+        print("  %-34s %12s %12s %8s" % ("", "gencache", "nginx", "ratio"))
         for name, gv, nv, rt in rows:
-            print("  %-32s %12s %12s %8s" % (name, gv, nv, f(rt, "%.2f")))
+            print("  %-34s %12s %12s %8s" % (name, gv, nv, f(rt, "%.2f")))
         for note in notes:
             print("NOTE: " + note)
         for p in d.get("problems", []):
@@ -594,9 +647,11 @@ class Bench:
             parts.append("%s req/s %s, p99 %s, cpu/req %s" % ("hit" + label, hr(label, "rps"), hr(label, "p99_ms"),
                                                               hr(label, "cpu_us_per_req")))
         if b:
-            parts.append("burst origin calls %s vs %s, waiter p50 %s vs %s ms"
+            parts.append("burst origin calls %s vs %s, waiter p50 %s vs %s ms (gencache server-side p50 %s ms, %s within 5 ms)"
                          % (f(b["gencache"]["origin_calls"], "%g"), f(b["nginx"]["origin_calls"], "%g"),
-                            f(b["gencache"]["waiter_p50_ms"]), f(b["nginx"]["waiter_p50_ms"])))
+                            f(b["gencache"]["waiter_p50_ms"]), f(b["nginx"]["waiter_p50_ms"]),
+                            f(b["gencache"].get("server_waiter_p50_ms")),
+                            f(b["gencache"].get("server_within_5ms"), "%.0f%%")))
         if z:
             parts.append("zipf hit ratio %s vs %s" % (f(z["gencache"]["hit_ratio"], "%.3f"), f(z["nginx"]["hit_ratio"], "%.3f")))
         print("RATIO gencache/nginx: " + "; ".join(parts), flush=True)
@@ -667,6 +722,7 @@ def main():
     server_args(p)
     p.add_argument("--burst", type=int, default=200)
     p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--warmup-rounds", type=int, default=0)
     p.add_argument("--delay-ms", type=int, default=300)
     p.add_argument("--image-bytes", type=int, default=102400)
     p = sub.add_parser("zipf")
