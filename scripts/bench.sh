@@ -38,7 +38,7 @@
 #   scripts/bench.sh [--quick] [--build] [--seconds 10] [--runs 5] [--warmup 5] [--delay-ms 300]
 #                    [--burst 200] [--burst-rounds 5] [--burst-warmup 10] [--zipf-requests 20000] [--zipf-prompts 1000]
 #                    [--zipf-s 1.0] [--zipf-bytes 102400] [--budget-mb 32] [--cluster-mb 0]
-#                    [--nginx-zipf-inactive 1d]
+#                    [--nginx-zipf-inactive 1d] [--phases hit,burst,zipf]
 #   --quick   smoke run: 1 run of 3 s per server and size, 2 s warm-up runs, 2 burst warm-up rounds and 1
 #             counted, 3000 Zipf requests
 #   --nginx-zipf-inactive  `inactive` of nginx's Zipf zone. nginx's cache manager enforces max_size only
@@ -46,6 +46,8 @@
 #             cache is in effect unbounded (the report says so, with its peak size); a short value
 #             (e.g. 5s) wakes it at least that often, which helps only phases longer than that, and
 #             also evicts entries idle that long
+#   --phases  which phases to run, comma-separated from hit,burst,zipf (default all three; the summary
+#             covers those that ran), e.g. --phases hit to compare hit paths quickly
 #   --build   rebuild target/gencache.jar (mvn -q -o -DskipTests package) even when it exists; without
 #             it the jar is built only when missing (never because sources changed)
 #
@@ -65,7 +67,7 @@ me=bench.sh
 
 seconds=10 runs=5 warmup=5 delay_ms=300 burst=200 burst_rounds=5 burst_warmup=10
 zipf_requests=20000 zipf_prompts=1000 zipf_s=1.0 zipf_bytes=102400 budget_mb=32 cluster_mb=0
-nginx_zipf_inactive=1d
+nginx_zipf_inactive=1d phases=hit,burst,zipf
 build=0
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
@@ -86,6 +88,7 @@ while [ $# -gt 0 ]; do
     --budget-mb) budget_mb=$2; shift ;;
     --cluster-mb) cluster_mb=$2; shift ;;
     --nginx-zipf-inactive) nginx_zipf_inactive=$2; shift ;;
+    --phases) phases=$2; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "$me: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -95,6 +98,9 @@ for v in seconds runs warmup delay_ms burst burst_rounds burst_warmup zipf_reque
   [[ ${!v} =~ ^[0-9]+$ ]] || { echo "$me: --${v//_/-} must be a whole number, was '${!v}'" >&2; exit 2; }
 done
 [[ $nginx_zipf_inactive =~ ^[0-9]+[smhd]?$ ]] || { echo "$me: --nginx-zipf-inactive must be an nginx time like 10s or 1d" >&2; exit 2; }
+[[ $phases =~ ^(hit|burst|zipf)(,(hit|burst|zipf))*$ ]] || { echo "$me: --phases takes hit, burst and/or zipf, comma-separated" >&2; exit 2; }
+# True when phase $1 was asked for.
+wanted() { [[ ,$phases, == *,$1,* ]]; }
 [[ $zipf_s =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "$me: --zipf-s must be a number, was '$zipf_s'" >&2; exit 2; }
 [ "$runs" -ge 1 ] && [ "$seconds" -ge 1 ] && [ "$burst" -ge 2 ] && [ "$burst" -le 1000 ] \
   || { echo "$me: need --runs >= 1, --seconds >= 1, --burst 2..1000" >&2; exit 2; }
@@ -262,21 +268,27 @@ py=(taskset -c 0 python3 scripts/bench_side_by_side.py --results "$results" --or
     --nginx-pid "$nginx_pid" --nginx-cache-dir "$dir/nginx/cache-zipf" --tag "$name")
 
 hit_limit=$(( (2 * (12 * warmup + runs * seconds) + 60) * 2 + 60 ))
-step "$hit_limit" "${py[@]}" hit --gencache "$gencache" --gencache-pid "$node_pid" \
-  --seconds "$seconds" --runs "$runs" --warmup "$warmup" --sizes 102400,10240 || exit $?
+if wanted hit; then
+  step "$hit_limit" "${py[@]}" hit --gencache "$gencache" --gencache-pid "$node_pid" \
+    --seconds "$seconds" --runs "$runs" --warmup "$warmup" --sizes 102400,10240 || exit $?
+fi
 
-step $(( (burst_rounds * 2 + burst_warmup) * 70 + 60 )) "${py[@]}" burst --gencache "$gencache" --gencache-pid "$node_pid" \
-  --burst "$burst" --rounds "$burst_rounds" --warmup-rounds "$burst_warmup" --delay-ms "$delay_ms" --image-bytes 102400 || exit $?
+if wanted burst; then
+  step $(( (burst_rounds * 2 + burst_warmup) * 70 + 60 )) "${py[@]}" burst --gencache "$gencache" --gencache-pid "$node_pid" \
+    --burst "$burst" --rounds "$burst_rounds" --warmup-rounds "$burst_warmup" --delay-ms "$delay_ms" --image-bytes 102400 || exit $?
+fi
 
 # Zipf: a fresh node whose byte budget is smaller than the working set.
-echo "--- restarting gencache with cache.max-mb-per-member=$budget_mb, cache.max-cluster-mb=$cluster_mb"
-stop_gencache
-start_gencache zipf "$budget_mb" "$cluster_mb"
-echo "gencache $gencache (PID $node_pid, CPU 1)"
-step $(( 2 * 12 * warmup + 2 * 240 + 120 )) "${py[@]}" zipf --gencache "$gencache" --gencache-pid "$node_pid" \
-  --warmup "$warmup" --lua scripts/bench/zipf.lua \
-  --requests "$zipf_requests" --prompts "$zipf_prompts" --zipf-s "$zipf_s" --image-bytes "$zipf_bytes" \
-  --budget-mb "$budget_mb" --cluster-mb "$cluster_mb" --max-seconds 240 || exit $?
+if wanted zipf; then
+  echo "--- restarting gencache with cache.max-mb-per-member=$budget_mb, cache.max-cluster-mb=$cluster_mb"
+  stop_gencache
+  start_gencache zipf "$budget_mb" "$cluster_mb"
+  echo "gencache $gencache (PID $node_pid, CPU 1)"
+  step $(( 2 * 12 * warmup + 2 * 240 + 120 )) "${py[@]}" zipf --gencache "$gencache" --gencache-pid "$node_pid" \
+    --warmup "$warmup" --lua scripts/bench/zipf.lua \
+    --requests "$zipf_requests" --prompts "$zipf_prompts" --zipf-s "$zipf_s" --image-bytes "$zipf_bytes" \
+    --budget-mb "$budget_mb" --cluster-mb "$cluster_mb" --max-seconds 240 || exit $?
+fi
 
 # The summary: exit 1 when any phase recorded a PROBLEM.
 step 60 "${py[@]}" report

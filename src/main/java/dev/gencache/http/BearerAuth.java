@@ -2,6 +2,7 @@ package dev.gencache.http;
 
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 
@@ -15,10 +16,15 @@ public final class BearerAuth implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
-    if (tokens.accepts(Tokens.bearer(ctx.request().getHeader(HttpHeaders.AUTHORIZATION)))) {
+    if (accepts(ctx.request())) {
       ctx.next();
     } else {
       ctx.fail(401);
     }
+  }
+
+  /** Whether the request presents one of the tokens. */
+  public boolean accepts(HttpServerRequest request) {
+    return tokens.accepts(Tokens.bearer(request.getHeader(HttpHeaders.AUTHORIZATION)));
   }
 }

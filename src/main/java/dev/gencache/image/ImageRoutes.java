@@ -34,6 +34,9 @@ public final class ImageRoutes implements Routes {
   private static final CharSequence IMMUTABLE = HttpHeaders.createOptimized("public, max-age=31536000, immutable");
   private static final CharSequence NO_STORE = HttpHeaders.createOptimized("no-store");
   private static final CharSequence HIT = HttpHeaders.createOptimized("HIT");
+  private static final CharSequence PRAGMA = HttpHeaders.createOptimized("Pragma");
+  private static final String GENERATIONS_PATH = "/v1/images/generations";
+  private static final String CONTENT_PREFIX = "/v1/images/";
 
   private final ImageService service;
   private final GenerationCallParser parser;
@@ -61,10 +64,10 @@ public final class ImageRoutes implements Routes {
 
   @Override
   public void mount(Router router) {
-    router.post("/v1/images/generations")
+    router.post(GENERATIONS_PATH)
         .handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes))
         .handler(this::postGeneration);
-    router.get("/v1/images/generations").handler(this::getGeneration);
+    router.get(GENERATIONS_PATH).handler(this::getGeneration);
     router.get("/v1/images/:id").handler(this::content);
     router.head("/v1/images/:id").handler(this::content);
   }
@@ -87,7 +90,7 @@ public final class ImageRoutes implements Routes {
     GenerationCall call = queries.parse(ctx.request().query(), ctx::queryParams);
     service.serve(call, directives(ctx.request()))
         .compose(service::withImages)
-        .onSuccess(result -> sendFirstImage(ctx, result))
+        .onSuccess(result -> sendFirstImage(ctx.request(), result))
         .onFailure(ctx::fail);
   }
 
@@ -102,14 +105,55 @@ public final class ImageRoutes implements Routes {
         ctx.fail(new ProblemException(Problem.of(404, "image-not-found", "Image not found", "no image with id " + id)));
         return;
       }
-      HttpServerResponse response = ctx.response();
-      response.headers()
-          .set(X_CACHE, HIT)
-          .set(X_CACHE_KEY, id)
-          .set(HttpHeaders.AGE, Long.toString(ageSeconds(blob.createdAt())))
-          .set(HttpHeaders.CACHE_CONTROL, IMMUTABLE);
-      sendBytes(ctx, blob);
+      sendContent(ctx.request(), blob);
     }).onFailure(ctx::fail);
+  }
+
+  /**
+   * Answers, without the router, a fresh hit this node holds in memory: a prompt URL whose query string
+   * was parsed before, or a content URL, from a request without cache directives. Every check is free
+   * of side effects, so whatever else comes (a new query, a miss, a stale or fenced entry, directives,
+   * any other path) returns {@code false} untouched and takes the routed path. The answer is the one
+   * the routed path gives: the same methods write it. Routing, its per-request context and the future
+   * chain of {@link ImageService#serve} were a third of a hit's Java time in the profile.
+   */
+  @Override
+  public boolean answerBeforeRouting(HttpServerRequest request) {
+    HttpMethod method = request.method();
+    MultiMap headers = request.headers();
+    if ((method != HttpMethod.GET && method != HttpMethod.HEAD) || headers.contains(HttpHeaders.CACHE_CONTROL)
+        || headers.contains(PRAGMA)) {
+      return false;
+    }
+    String path = request.path();
+    if (method == HttpMethod.GET && GENERATIONS_PATH.equals(path)) {
+      GenerationCall call = queries.known(request.query());
+      CacheResult hit = call == null ? null : service.hitInMemory(call);
+      if (hit == null) {
+        return false;
+      }
+      sendFirstImage(request, hit);
+      return true;
+    }
+    if (path.length() == CONTENT_PREFIX.length() + 64 && path.startsWith(CONTENT_PREFIX)) {
+      String id = path.substring(CONTENT_PREFIX.length());
+      ImageBlob blob = RequestKey.isWellFormed(id) ? service.contentInMemory(id) : null;
+      if (blob == null) {
+        return false;
+      }
+      sendContent(request, blob);
+      return true;
+    }
+    return false;
+  }
+
+  private void sendContent(HttpServerRequest request, ImageBlob blob) {
+    request.response().headers()
+        .set(X_CACHE, HIT)
+        .set(X_CACHE_KEY, blob.id())
+        .set(HttpHeaders.AGE, Long.toString(ageSeconds(blob.createdAt())))
+        .set(HttpHeaders.CACHE_CONTROL, IMMUTABLE);
+    sendBytes(request, blob);
   }
 
   private void sendJson(RoutingContext ctx, GenerationCall call, CacheResult result) {
@@ -123,11 +167,11 @@ public final class ImageRoutes implements Routes {
     ctx.response().end(body.toBuffer());
   }
 
-  private void sendFirstImage(RoutingContext ctx, CacheResult result) {
+  private void sendFirstImage(HttpServerRequest request, CacheResult result) {
     CacheEntry entry = result.entry();
     ImageBlob image = result.images().get(0);
     long age = ageSeconds(entry.createdAt());
-    MultiMap headers = ctx.response().headers()
+    MultiMap headers = request.response().headers()
         .set(X_CACHE, result.status().name())
         .set(HttpHeaders.AGE, Long.toString(age));
     if (result.stored()) {
@@ -140,7 +184,7 @@ public final class ImageRoutes implements Routes {
     } else {
       headers.set(X_CACHE_KEY, result.key()).set(HttpHeaders.CACHE_CONTROL, NO_STORE);
     }
-    sendBytes(ctx, image);
+    sendBytes(request, image);
   }
 
   private static MultiMap cacheHeaders(HttpServerResponse response, CacheResult result, long age) {
@@ -151,9 +195,8 @@ public final class ImageRoutes implements Routes {
   }
 
   /** Writes an image with its strong ETag, or 304 when the client already holds it. */
-  private void sendBytes(RoutingContext ctx, ImageBlob image) {
-    HttpServerRequest request = ctx.request();
-    HttpServerResponse response = ctx.response();
+  private void sendBytes(HttpServerRequest request, ImageBlob image) {
+    HttpServerResponse response = request.response();
     AnswerHeaders.OfImage values = answerHeaders.of(image);
     response.putHeader(HttpHeaders.ETAG, values.etag());
     if (EntityTags.matches(request.getHeader(HttpHeaders.IF_NONE_MATCH), image.id())) {

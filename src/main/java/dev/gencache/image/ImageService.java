@@ -95,6 +95,32 @@ public final class ImageService {
         : Future.succeededFuture(result.withImages(images)));
   }
 
+  /**
+   * The fresh hit for {@code call}, served with no cache directives, when this node holds its entry
+   * and images in memory: counted as a HIT, as {@link #serve} counts one. {@code null} otherwise, with
+   * nothing counted or started: the caller then serves the request in full. No cluster call, so it
+   * answers on the calling thread.
+   */
+  public CacheResult hitInMemory(GenerationCall call) {
+    String key = call.key().hex();
+    CacheEntry entry = store.entryInMemory(key);
+    if (entry == null || !entry.isFresh(clock.instant())) {
+      return null;
+    }
+    List<ImageBlob> images = stored.blobsInMemory(entry);
+    if (images == null) {
+      return null;
+    }
+    CacheResult hit = new CacheResult(key, entry, images, CacheStatus.HIT);
+    count(hit);
+    return hit;
+  }
+
+  /** The blob under {@code contentId} when this node holds it in memory, else {@code null}; no cluster call. */
+  public ImageBlob contentInMemory(String contentId) {
+    return store.blobInMemory(contentId);
+  }
+
   /** The blob under {@code contentId}, or {@code null}. */
   public Future<ImageBlob> content(String contentId) {
     return store.blob(contentId);

@@ -39,6 +39,11 @@ public final class ParsedQueries {
     return call;
   }
 
+  /** The call {@code rawQuery} parsed to before, or {@code null}: never parses. */
+  public GenerationCall known(String rawQuery) {
+    return rawQuery == null ? null : calls.get(rawQuery);
+  }
+
   int size() {
     return calls.size();
   }

@@ -19,12 +19,22 @@ public final class FencedImageStore implements ImageStore {
 
   @Override
   public Future<CacheEntry> entry(String requestKey) {
-    return delegate.entry(requestKey).map(e -> e != null && fences.blocks(requestKey, e) ? null : e);
+    return delegate.entry(requestKey).map(e -> unfenced(requestKey, e));
   }
 
   @Override
   public Future<ImageBlob> blob(String contentId) {
-    return delegate.blob(contentId).map(b -> b != null && fences.blocks(b) ? null : b);
+    return delegate.blob(contentId).map(this::unfenced);
+  }
+
+  @Override
+  public CacheEntry entryInMemory(String requestKey) {
+    return unfenced(requestKey, delegate.entryInMemory(requestKey));
+  }
+
+  @Override
+  public ImageBlob blobInMemory(String contentId) {
+    return unfenced(delegate.blobInMemory(contentId));
   }
 
   @Override
@@ -35,5 +45,13 @@ public final class FencedImageStore implements ImageStore {
   @Override
   public Future<Void> putEntry(String requestKey, CacheEntry entry, Duration ttl) {
     return delegate.putEntry(requestKey, entry, ttl);
+  }
+
+  private CacheEntry unfenced(String requestKey, CacheEntry e) {
+    return e != null && fences.blocks(requestKey, e) ? null : e;
+  }
+
+  private ImageBlob unfenced(ImageBlob b) {
+    return b != null && fences.blocks(b) ? null : b;
   }
 }

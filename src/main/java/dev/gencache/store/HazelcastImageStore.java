@@ -25,7 +25,7 @@ public final class HazelcastImageStore implements ImageStore {
 
   @Override
   public Future<CacheEntry> entry(String requestKey) {
-    CacheEntry cached = cachedRequests.cached(requestKey);
+    CacheEntry cached = entryInMemory(requestKey);
     if (cached != null) {
       return Future.succeededFuture(cached);
     }
@@ -34,11 +34,21 @@ public final class HazelcastImageStore implements ImageStore {
 
   @Override
   public Future<ImageBlob> blob(String contentId) {
-    ImageBlob cached = cachedImages.cached(contentId);
+    ImageBlob cached = blobInMemory(contentId);
     if (cached != null) {
       return Future.succeededFuture(cached);
     }
     return HazelcastFutures.toFuture(images.getAsync(contentId), vertx.getOrCreateContext());
+  }
+
+  @Override
+  public CacheEntry entryInMemory(String requestKey) {
+    return cachedRequests.cached(requestKey);
+  }
+
+  @Override
+  public ImageBlob blobInMemory(String contentId) {
+    return cachedImages.cached(contentId);
   }
 
   @Override

@@ -15,6 +15,15 @@ public interface ImageStore {
 
   Future<ImageBlob> blob(String contentId);
 
+  /**
+   * The entry when this node holds it in memory (its near cache), else {@code null}: no cluster call,
+   * so it answers on the calling thread. {@code null} says nothing about the cluster: ask {@link #entry}.
+   */
+  CacheEntry entryInMemory(String requestKey);
+
+  /** The blob when this node holds it in memory, else {@code null}; as {@link #entryInMemory}. */
+  ImageBlob blobInMemory(String contentId);
+
   /** Stores a blob for {@code ttl} (rounded up to whole seconds). */
   Future<Void> putBlob(ImageBlob blob, Duration ttl);
 

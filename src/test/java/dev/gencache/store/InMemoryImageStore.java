@@ -22,6 +22,16 @@ public final class InMemoryImageStore implements ImageStore {
   }
 
   @Override
+  public CacheEntry entryInMemory(String requestKey) {
+    return entries.get(requestKey);
+  }
+
+  @Override
+  public ImageBlob blobInMemory(String contentId) {
+    return blobs.get(contentId);
+  }
+
+  @Override
   public Future<Void> putBlob(ImageBlob blob, Duration ttl) {
     blobs.put(blob.id(), blob);
     return Future.succeededFuture();
