@@ -47,6 +47,7 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.micrometer.backends.BackendRegistries;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -73,6 +74,7 @@ public final class GencacheNode {
   private final CacheSweeper sweeper;
   private final InvalidationService invalidations;
   private final InFlightRequests inFlight;
+  private final ReadyImages ready;
   private final Duration shutdownGrace;
 
   private GencacheNode(Parts parts) {
@@ -86,6 +88,7 @@ public final class GencacheNode {
     this.sweeper = parts.sweeper;
     this.invalidations = parts.invalidations;
     this.inFlight = parts.inFlight;
+    this.ready = parts.ready;
     this.shutdownGrace = parts.config.http().shutdownGrace();
   }
 
@@ -142,6 +145,7 @@ public final class GencacheNode {
     final List<HttpServerVerticle> servers = new CopyOnWriteArrayList<>();
     final AtomicBoolean serving = new AtomicBoolean();
     final InFlightRequests inFlight = new InFlightRequests();
+    final ReadyImages ready;
 
     Parts(Vertx vertx, HazelcastClusterManager clusterManager, GencacheConfig config, InstantSource clock,
         String registryName, GeneratorFactory generatorFactory) {
@@ -182,9 +186,12 @@ public final class GencacheNode {
       long bridgeTimeoutMs = Math.max(config.generation().timeout().toMillis(), config.cache().coalesceWait().toMillis())
           + 10_000;
       tcpBridge = config.bridge().tcpEnabled() ? new BridgeVerticle(config.bridge(), bridgeAccess, bridgeTimeoutMs) : null;
+      ready = new ReadyImages(config.cache().l1Bytes(), config.cache().l1FileMinBytes() == 0 ? Integer.MAX_VALUE
+          : config.cache().l1FileMinBytes(), Path.of(config.cache().l1Directory().isEmpty()
+          ? System.getProperty("java.io.tmpdir") : config.cache().l1Directory()));
       List<Routes> all = new ArrayList<>(List.of(
           new ImageRoutes(service, parser, clock, config.http().publicUrl(), config.http().maxBodyBytes(),
-              new ReadyImages(config.cache().l1Bytes())),
+              ready),
           new InvalidationRoutes(invalidations, config.cache().lowercasePrompts()),
           new TagExpiryRoutes(vertx, hazelcast),
           clusterRoutes,
@@ -300,6 +307,7 @@ public final class GencacheNode {
           }
         })
         .transform(ignored -> vertx.close())
+        .andThen(ignored -> ready.close())
         .onSuccess(v -> log.info("Left the cluster; node stopped"));
   }
 }

@@ -41,7 +41,9 @@ public record GencacheConfig(
       boolean lowercasePrompts,
       Duration coalesceWait,
       int maxWaitersPerKey,
-      long l1Bytes) {}
+      long l1Bytes,
+      int l1FileMinBytes,
+      String l1Directory) {}
 
   public record GenerationConfig(String defaultModel, Duration timeout) {}
 
@@ -83,7 +85,9 @@ public record GencacheConfig(
         s.bool("cache.lowercase-prompts"),
         Duration.ofSeconds(s.integer("cache.coalesce-wait-seconds", 1, 3600)),
         (int) s.integer("cache.max-waiters-per-key", 1, 1_000_000),
-        s.integer("cache.l1-mb", 0, 1 << 20) << 20);
+        s.integer("cache.l1-mb", 0, 1 << 20) << 20,
+        (int) s.integer("cache.l1-file-min-kb", 0, 1 << 20) << 10,
+        s.string("cache.l1-dir"));
     EmbeddedConfig embedded = new EmbeddedConfig(
         s.list("embedded.models"),
         (int) s.integer("embedded.threads", 1, 256),

@@ -208,7 +208,7 @@ public final class ImageRoutes implements Routes {
     if (request.method() == HttpMethod.HEAD) {
       response.end();
     } else {
-      response.end(ready.body(image));
+      ready.send(response, image);
     }
   }
 

@@ -24,6 +24,7 @@ import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -34,6 +35,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link ImageRoutes#answerBeforeRouting}: which requests it answers without the router, and that its
@@ -52,11 +54,13 @@ class ImageShortcutTest {
   private final AtomicInteger routed = new AtomicInteger();
   private WebClient client;
   private HttpServer server;
+  @TempDir
+  Path dir;
 
   @BeforeEach
   void start() throws Exception {
     CacheConfig cache = new CacheConfig(TTL, Duration.ofDays(30), Duration.ofMinutes(10), 64, 0,
-        Duration.ofSeconds(10), false, Duration.ofSeconds(5), 100, 0);
+        Duration.ofSeconds(10), false, Duration.ofSeconds(5), 100, 0, 0, "");
     var store = new FencedImageStore(memory, fences);
     ImageService service = new ImageService(vertx, store,
         new LocalSingleFlight<>(vertx, cache.coalesceWait(), cache.maxWaitersPerKey()),
@@ -64,7 +68,8 @@ class ImageShortcutTest {
         cache, Duration.ofSeconds(5), new AccessLog(clock), new InMemoryRefusalStore(clock));
     GenerationCallParser parser = new GenerationCallParser(Map.of("embedded", "embedded"), "embedded", false,
         Duration.ofDays(30));
-    ImageRoutes routes = new ImageRoutes(service, parser, clock, "", 1 << 20, new ReadyImages(1 << 20));
+    // Every image is kept as a file, so answers go out with sendfile.
+    ImageRoutes routes = new ImageRoutes(service, parser, clock, "", 1 << 20, new ReadyImages(1 << 20, 1, dir));
     Router router = Router.router(vertx);
     routes.mount(router);
     router.route().failureHandler(Problems::handle);
@@ -120,6 +125,7 @@ class ImageShortcutTest {
     assertThat(shortcut.getHeader("Age")).isEqualTo("7");
     assertThat(headers(shortcut)).isEqualTo(headers(viaRouter));
     assertThat(shortcut.body()).isEqualTo(viaRouter.body()).isEqualTo(miss.body());
+    assertThat(shortcut.body().getBytes()).isEqualTo(memory.blobs.get(shortcut.getHeader("ETag").replace("\"", "")).bytes());
     assertThat(hits()).as("shortcut hits are counted as hits").isEqualTo(2);
     assertThat(generator.calls).hasValue(1);
 

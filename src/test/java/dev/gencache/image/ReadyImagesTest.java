@@ -3,62 +3,142 @@ package dev.gencache.image;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gencache.store.ImageBlob;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+/** The first level, through a real HTTP server that answers {@code GET /<id>} with {@link ReadyImages#send}. */
 class ReadyImagesTest {
+  private final Vertx vertx = Vertx.vertx();
+  private final Map<String, ImageBlob> blobs = new ConcurrentHashMap<>();
+  private volatile ReadyImages ready;
+  private HttpClient client;
+  @TempDir
+  Path dir;
+
+  @BeforeEach
+  void start() throws Exception {
+    HttpServer server = vertx.createHttpServer().requestHandler(req -> {
+      ImageBlob blob = blobs.get(req.path().substring(1));
+      req.response().putHeader("Content-Length", Integer.toString(blob.bytes().length));
+      ready.send(req.response(), blob);
+    }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+    client = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions().setDefaultHost("127.0.0.1")
+        .setDefaultPort(server.actualPort()));
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    vertx.close().await(10, TimeUnit.SECONDS);
+  }
+
   private static ImageBlob blob(char id, int size) {
     byte[] bytes = new byte[size];
     Arrays.fill(bytes, (byte) id);
+    bytes[size - 1] = (byte) (size & 0x7f); // the last byte tells a truncated answer
     return new ImageBlob(String.valueOf(id).repeat(64), bytes, "image/png", 64, 64, Instant.EPOCH);
   }
 
-  @Test
-  void servesTheSameDirectBodyForTheSameBlob() {
-    ReadyImages ready = new ReadyImages(1 << 20);
-    ImageBlob a = blob('a', 1000);
-    Buffer first = ready.body(a);
-    assertThat(first.getBytes()).isEqualTo(a.bytes());
-    assertThat(ready.body(a)).isSameAs(first);
-    assertThat(ready.bytes()).isEqualTo(1000);
+  /** Serves {@code blob} once and checks the bytes that arrive. */
+  private void served(ImageBlob blob) throws Exception {
+    blobs.put(blob.id(), blob);
+    Buffer body = client.request(HttpMethod.GET, "/" + blob.id())
+        .compose(r -> r.send().compose(HttpClientResponse::body)).await(10, TimeUnit.SECONDS);
+    assertThat(body.getBytes()).isEqualTo(blob.bytes());
   }
 
   @Test
-  void aNewInstanceUnderTheSameIdReplacesTheBody() {
-    ReadyImages ready = new ReadyImages(1 << 20);
-    Buffer first = ready.body(blob('a', 1000));
-    Buffer second = ready.body(blob('a', 1000));
-    assertThat(second).isNotSameAs(first);
+  void keepsAnImageInMemoryOnceAndServesItAgain() throws Exception {
+    ready = new ReadyImages(1 << 20);
+    ImageBlob a = blob('a', 1000);
+    served(a);
+    served(a);
+    assertThat(ready.holds(a)).isTrue();
+    assertThat(ready.size()).isEqualTo(1);
+    assertThat(ready.bytes()).isEqualTo(1000);
+    assertThat(ready.files()).isZero();
+  }
+
+  @Test
+  void aNewInstanceUnderTheSameIdReplacesTheOld() throws Exception {
+    ready = new ReadyImages(1 << 20);
+    ImageBlob first = blob('a', 1000);
+    ImageBlob second = blob('a', 1000);
+    served(first);
+    served(second);
+    assertThat(ready.holds(second)).isTrue();
+    assertThat(ready.holds(first)).isFalse();
     assertThat(ready.size()).isEqualTo(1);
     assertThat(ready.bytes()).isEqualTo(1000);
   }
 
   @Test
-  void evictsTheLeastRecentlyUsedPastTheBudget() {
-    ReadyImages ready = new ReadyImages(10_000);
+  void evictsTheLeastRecentlyUsedPastTheBudget() throws Exception {
+    ready = new ReadyImages(9_000, 1500, dir); // files and memory share the budget
     ImageBlob a = blob('a', 2000);
     ImageBlob b = blob('b', 2000);
-    Buffer aBody = ready.body(a);
-    ready.body(b);
-    ready.body(a); // a is now the most recently used
+    served(a);
+    served(b);
+    served(a); // a is now the most recently used
     for (char c = 'c'; c <= 'f'; c++) {
-      ready.body(blob(c, 2000));
+      served(blob(c, c % 2 == 0 ? 2000 : 1000));
     }
-    assertThat(ready.bytes()).isLessThanOrEqualTo(10_000);
-    assertThat(ready.body(a)).isSameAs(aBody);
-    assertThat(ready.size()).isEqualTo(5);
+    assertThat(ready.bytes()).isEqualTo(8_000);
+    assertThat(ready.holds(a)).isTrue();
+    assertThat(ready.holds(b)).isFalse();
   }
 
   @Test
-  void anImageTooBigForTheBudgetIsNotKept() {
-    ReadyImages ready = new ReadyImages(10_000);
-    ImageBlob big = blob('z', 5000);
-    assertThat(ready.body(big).getBytes()).isEqualTo(big.bytes());
+  void anImageTooBigForTheBudgetIsServedButNotKept() throws Exception {
+    ready = new ReadyImages(10_000);
+    served(blob('z', 5000));
     assertThat(ready.size()).isZero();
-    ReadyImages off = new ReadyImages(0);
-    assertThat(off.body(blob('y', 10)).length()).isEqualTo(10);
-    assertThat(off.size()).isZero();
+    ready = new ReadyImages(0);
+    served(blob('y', 10));
+    assertThat(ready.size()).isZero();
+  }
+
+  @Test
+  void largeImagesAreSentFromUnlinkedFiles() throws Exception {
+    ready = new ReadyImages(1 << 20, 64 * 1024, dir);
+    ImageBlob large = blob('l', 100 * 1024);
+    ImageBlob small = blob('s', 10 * 1024);
+    served(large);
+    served(large);
+    served(small);
+    assertThat(ready.files()).isEqualTo(1);
+    assertThat(ready.size()).isEqualTo(2);
+    assertThat(ready.bytes()).isEqualTo(110 * 1024);
+    try (Stream<Path> left = Files.list(dir)) {
+      assertThat(left).as("files are unlinked once open").isEmpty();
+    }
+    ready.close();
+    assertThat(ready.size()).isZero();
+    served(large); // made again after a close
+  }
+
+  @Test
+  void aDirectoryThatCannotHoldFilesFallsBackToMemory() throws Exception {
+    ready = new ReadyImages(1 << 20, 1, dir.resolve("missing"));
+    ImageBlob a = blob('a', 4000);
+    served(a);
+    served(blob('b', 4000));
+    assertThat(ready.files()).isZero();
+    assertThat(ready.size()).isEqualTo(2);
   }
 }
