@@ -557,6 +557,13 @@ class Bench:
                 r["map"] = {k: sum(mm.get(k) or 0 for mm in members) for k in ("bytes", "entries", "images")}
                 r["heap_mb"] = metric_sum(m1, "jvm_memory_used_bytes", area="heap") / 2 ** 20
                 r["heap_after_gc_mb"] = self.heap_after_gc(a.gencache, a.gencache_pid)
+                # The first level has its own budget (cache.l1-mb): files in the page cache, small images in direct memory.
+                r["l1"] = {"mb": metric_sum(m1, "gencache_l1_bytes") / 2 ** 20,
+                           "images": metric_sum(m1, "gencache_l1_images"), "files": metric_sum(m1, "gencache_l1_files"),
+                           "direct_mb": metric_sum(m1, "jvm_buffer_memory_used_bytes", id="direct") / 2 ** 20}
+                print("  gencache  first level (own budget, cache.l1-mb): %.1f MB in %d images, %d of them page-cache "
+                      "files; JVM direct buffers %.1f MB" % (r["l1"]["mb"], r["l1"]["images"], r["l1"]["files"],
+                                                             r["l1"]["direct_mb"]), flush=True)
                 print("  gencache  /metrics requests %s; map: %d entries, %d images, %.1f MB (budget %d MB per member%s); "
                       "peak during the run %.1f MB; heap used %.0f MB, after a full GC %s MB"
                       % (" ".join("%s=%d" % (k, v) for k, v in r["gencache_requests"].items() if v),

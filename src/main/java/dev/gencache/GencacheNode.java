@@ -31,6 +31,7 @@ import dev.gencache.image.ImageService;
 import dev.gencache.image.ReadyImages;
 import dev.gencache.image.StoredResults;
 import dev.gencache.metrics.GencacheMetrics;
+import dev.gencache.metrics.NodeMetricsFactory;
 import dev.gencache.metrics.StatsRoutes;
 import dev.gencache.store.FencedImageStore;
 import dev.gencache.store.HazelcastImageStore;
@@ -117,7 +118,8 @@ public final class GencacheNode {
         .setPreferNativeTransport(true);
     options.getEventBusOptions().setHost(config.cluster().host()).setPort(0);
     HazelcastClusterManager clusterManager = new HazelcastClusterManager(memberConfig);
-    return Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered()
+    return Vertx.builder().with(options).withMetrics(new NodeMetricsFactory()).withClusterManager(clusterManager)
+        .buildClustered()
         // Assembly creates map proxies, which may call the cluster: keep it off the event loop.
         .compose(vertx -> vertx.executeBlocking(() -> new Parts(vertx, clusterManager, config, clock, registryName,
                 generatorFactory))
@@ -189,6 +191,7 @@ public final class GencacheNode {
       ready = new ReadyImages(config.cache().l1Bytes(), config.cache().l1FileMinBytes() == 0 ? Integer.MAX_VALUE
           : config.cache().l1FileMinBytes(), Path.of(config.cache().l1Directory().isEmpty()
           ? System.getProperty("java.io.tmpdir") : config.cache().l1Directory()));
+      metrics.firstLevel(ready::bytes, ready::size, ready::files);
       List<Routes> all = new ArrayList<>(List.of(
           new ImageRoutes(service, parser, clock, config.http().publicUrl(), config.http().maxBodyBytes(),
               ready),

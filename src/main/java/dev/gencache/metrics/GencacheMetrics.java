@@ -2,12 +2,15 @@ package dev.gencache.metrics;
 
 import dev.gencache.image.CacheStatus;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 
 /**
@@ -57,6 +60,20 @@ public final class GencacheMetrics {
   private Counter requestCounter(String result) {
     return Counter.builder("gencache.requests").tag("result", result)
         .description("Generation requests by how the cache answered them").register(registry);
+  }
+
+  /**
+   * The node-local first level's size: {@code gencache_l1_bytes} (its byte budget is
+   * {@code cache.l1-mb}, apart from the image map's), {@code gencache_l1_images} and
+   * {@code gencache_l1_files} (images kept as page-cache files rather than direct memory).
+   */
+  public void firstLevel(LongSupplier bytes, IntSupplier images, IntSupplier files) {
+    Gauge.builder("gencache.l1.bytes", bytes::getAsLong).description("Bytes of images in the node-local first level")
+        .baseUnit("bytes").register(registry);
+    Gauge.builder("gencache.l1.images", images::getAsInt).description("Images in the node-local first level")
+        .register(registry);
+    Gauge.builder("gencache.l1.files", files::getAsInt)
+        .description("First-level images kept as (unlinked) page-cache files, sent with sendfile").register(registry);
   }
 
   public void request(CacheStatus status) {
