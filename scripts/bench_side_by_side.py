@@ -570,6 +570,9 @@ class Bench:
                          r["map"]["entries"], r["map"]["images"], r["map"]["bytes"] / 2 ** 20, a.budget_mb,
                          ", cluster %d MB" % a.cluster_mb if a.cluster_mb else "",
                          r["peak_cache_mb"], r["heap_mb"], f(r["heap_after_gc_mb"], "%.0f")), flush=True)
+                if r["l1"]["mb"] > a.budget_mb * 1.1:  # bench.sh gives the first level the same budget
+                    self.problem("gencache's first level held %.1f MB, over its %d MB budget (+10%%)"
+                                 % (r["l1"]["mb"], a.budget_mb))
                 if max(r["map"]["bytes"], peak) > a.budget_mb * 2 ** 20 * 1.1:
                     self.problem("gencache's image map held up to %.1f MB, over its %d MB budget (+10%%)"
                                  % (max(r["map"]["bytes"], peak) / 2 ** 20, a.budget_mb))
