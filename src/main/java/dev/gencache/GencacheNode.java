@@ -190,7 +190,11 @@ public final class GencacheNode {
       tcpBridge = config.bridge().tcpEnabled() ? new BridgeVerticle(config.bridge(), bridgeAccess, bridgeTimeoutMs) : null;
       ready = new ReadyImages(config.cache().l1Bytes(), config.cache().l1FileMinBytes() == 0 ? Integer.MAX_VALUE
           : config.cache().l1FileMinBytes(), Path.of(config.cache().l1Directory().isEmpty()
-          ? System.getProperty("java.io.tmpdir") : config.cache().l1Directory()));
+          ? System.getProperty("java.io.tmpdir") : config.cache().l1Directory()),
+          task -> vertx.executeBlocking(() -> {
+            task.run();
+            return null;
+          }, false));
       metrics.firstLevel(ready::bytes, ready::size, ready::files);
       List<Routes> all = new ArrayList<>(List.of(
           new ImageRoutes(service, parser, clock, config.http().publicUrl(), config.http().maxBodyBytes(),

@@ -11,9 +11,12 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,8 +26,8 @@ import org.slf4j.LoggerFactory;
  * to Netty is copied into direct memory on every write, and a hit from here skips that copy. Images of
  * {@code fileThreshold} bytes and more are kept as files in the page cache and sent with
  * {@code sendfile}, as nginx sends its cache files: the kernel then hands the socket references to the
- * pages instead of copying the bytes in, which at 100 KB is a third of a hit's cost. Each file is
- * unlinked as soon as it is open, so nothing is left on disk, even after a crash; its pages go when
+ * pages instead of copying the bytes in, which at 100 KB is a third of a hit's cost. A file is written
+ * by a worker (file I/O stays off the event loop), and unlinked as soon as it is open, so nothing is left on disk, even after a crash; its pages go when
  * its channel is closed. Content ids are immutable, and an entry is used only for the very blob
  * instance the (fenced) store returned, so invalidation, fences and near-cache refreshes keep their
  * meaning: a blob the store no longer returns is never served from here, it only waits to age out.
@@ -50,24 +53,29 @@ public final class ReadyImages implements AutoCloseable {
   private final long maxBytes;
   private final int fileThreshold;
   private final Path directory;
+  private final Executor fileWriter;
   private final LinkedHashMap<String, Ready> lru = new LinkedHashMap<>(256, 0.75f, true);
+  /** Content ids whose file is being written. */
+  private final Set<String> writing = new HashSet<>();
   private long bytes;
-  private boolean filesFailed;
+  private volatile boolean filesFailed;
 
   /** Direct memory only. @param maxBytes the budget; 0 turns this level off */
   public ReadyImages(long maxBytes) {
-    this(maxBytes, Integer.MAX_VALUE, null);
+    this(maxBytes, Integer.MAX_VALUE, null, Runnable::run);
   }
 
   /**
    * @param maxBytes the budget of direct memory and page cache; 0 turns this level off
    * @param fileThreshold images of this many bytes and more are kept as files in {@code directory}
    *     (ignored when {@code directory} is {@code null})
+   * @param fileWriter runs the writing of a file: file I/O, so off the event loop (a worker pool)
    */
-  public ReadyImages(long maxBytes, int fileThreshold, Path directory) {
+  public ReadyImages(long maxBytes, int fileThreshold, Path directory, Executor fileWriter) {
     this.maxBytes = maxBytes;
     this.fileThreshold = fileThreshold;
     this.directory = directory;
+    this.fileWriter = fileWriter;
   }
 
   /** Writes {@code blob}'s bytes as the whole body of {@code response}, whose headers are set already. */
@@ -83,39 +91,64 @@ public final class ReadyImages implements AutoCloseable {
   }
 
   /**
-   * The ready copy of {@code blob}, made when missing; a file's send is counted, so that an eviction
-   * meanwhile closes it only once the send is over ({@link #release}).
+   * The ready copy of {@code blob}, or {@code null} for an answer from its heap bytes. A small image
+   * is copied into direct memory at once. A large one's file is written by the {@code fileWriter}
+   * (file I/O stays off the event loop), and until it is there answers copy. A file's send is
+   * counted, so that an eviction meanwhile closes it only once the send is over ({@link #release}).
    */
   private Ready acquire(ImageBlob blob) {
     int size = blob.bytes().length;
     if (size > maxBytes / 4) {
       return null;
     }
+    boolean toFile = size >= fileThreshold && directory != null && !filesFailed;
+    boolean write = false;
     synchronized (this) {
       Ready ready = lru.get(blob.id());
       if (ready != null && ready.source == blob) {
         ready.sending += ready.file != null ? 1 : 0;
         return ready;
       }
-    }
-    Ready made = size >= fileThreshold && directory != null ? inFile(blob) : null;
-    if (made == null) {
-      ByteBuffer direct = ByteBuffer.allocateDirect(size).put(blob.bytes()).flip();
-      // A wrapped JDK buffer is freed by the GC once unreachable; Vert.x writes slices it never releases.
-      made = new Ready(blob, BufferInternal.buffer(Unpooled.wrappedBuffer(direct)), null);
-    }
-    synchronized (this) {
-      made.sending += made.file != null ? 1 : 0;
-      evict(lru.put(blob.id(), made));
-      bytes += size;
-      Iterator<Map.Entry<String, Ready>> eldest = lru.entrySet().iterator();
-      while (bytes > maxBytes && eldest.hasNext()) {
-        Ready old = eldest.next().getValue();
-        eldest.remove();
-        evict(old);
+      if (toFile) {
+        write = writing.add(blob.id());
       }
     }
+    if (toFile) {
+      if (write) {
+        fileWriter.execute(() -> keepInFile(blob));
+      }
+      return null;
+    }
+    ByteBuffer direct = ByteBuffer.allocateDirect(size).put(blob.bytes()).flip();
+    // A wrapped JDK buffer is freed by the GC once unreachable; Vert.x writes slices it never releases.
+    Ready made = new Ready(blob, BufferInternal.buffer(Unpooled.wrappedBuffer(direct)), null);
+    synchronized (this) {
+      keep(made);
+    }
     return made;
+  }
+
+  /** Writes {@code blob}'s file and keeps it (on the file writer's thread). */
+  private void keepInFile(ImageBlob blob) {
+    Ready made = inFile(blob);
+    synchronized (this) {
+      writing.remove(blob.id());
+      if (made != null) {
+        keep(made);
+      }
+    }
+  }
+
+  /** Takes {@code made} in, the least recently used out past the budget. Called under the lock. */
+  private void keep(Ready made) {
+    evict(lru.put(made.source.id(), made));
+    bytes += made.source.bytes().length;
+    Iterator<Map.Entry<String, Ready>> eldest = lru.entrySet().iterator();
+    while (bytes > maxBytes && eldest.hasNext()) {
+      Ready old = eldest.next().getValue();
+      eldest.remove();
+      evict(old);
+    }
   }
 
   private synchronized void release(Ready ready) {

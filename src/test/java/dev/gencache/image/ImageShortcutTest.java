@@ -69,7 +69,7 @@ class ImageShortcutTest {
     GenerationCallParser parser = new GenerationCallParser(Map.of("embedded", "embedded"), "embedded", false,
         Duration.ofDays(30));
     // Every image is kept as a file, so answers go out with sendfile.
-    ImageRoutes routes = new ImageRoutes(service, parser, clock, "", 1 << 20, new ReadyImages(1 << 20, 1, dir));
+    ImageRoutes routes = new ImageRoutes(service, parser, clock, "", 1 << 20, new ReadyImages(1 << 20, 1, dir, Runnable::run));
     Router router = Router.router(vertx);
     routes.mount(router);
     router.route().failureHandler(Problems::handle);

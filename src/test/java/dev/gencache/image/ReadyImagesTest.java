@@ -13,8 +13,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -89,7 +91,7 @@ class ReadyImagesTest {
 
   @Test
   void evictsTheLeastRecentlyUsedPastTheBudget() throws Exception {
-    ready = new ReadyImages(9_000, 1500, dir); // files and memory share the budget
+    ready = new ReadyImages(9_000, 1500, dir, Runnable::run); // files and memory share the budget
     ImageBlob a = blob('a', 2000);
     ImageBlob b = blob('b', 2000);
     served(a);
@@ -115,7 +117,7 @@ class ReadyImagesTest {
 
   @Test
   void largeImagesAreSentFromUnlinkedFiles() throws Exception {
-    ready = new ReadyImages(1 << 20, 64 * 1024, dir);
+    ready = new ReadyImages(1 << 20, 64 * 1024, dir, Runnable::run);
     ImageBlob large = blob('l', 100 * 1024);
     ImageBlob small = blob('s', 10 * 1024);
     served(large);
@@ -133,10 +135,27 @@ class ReadyImagesTest {
   }
 
   @Test
-  void aDirectoryThatCannotHoldFilesFallsBackToMemory() throws Exception {
-    ready = new ReadyImages(1 << 20, 1, dir.resolve("missing"));
+  void aFileIsWrittenByTheFileWriterAndAnswersCopyUntilItIsThere() throws Exception {
+    List<Runnable> queued = new CopyOnWriteArrayList<>();
+    ready = new ReadyImages(1 << 20, 1000, dir, queued::add);
     ImageBlob a = blob('a', 4000);
     served(a);
+    served(a);
+    assertThat(queued).as("one write for both answers").hasSize(1);
+    assertThat(ready.size()).isZero();
+    queued.get(0).run();
+    assertThat(ready.files()).isEqualTo(1);
+    assertThat(ready.holds(a)).isTrue();
+    served(a);
+    assertThat(queued).hasSize(1);
+  }
+
+  @Test
+  void aDirectoryThatCannotHoldFilesFallsBackToMemory() throws Exception {
+    ready = new ReadyImages(1 << 20, 1, dir.resolve("missing"), Runnable::run);
+    ImageBlob a = blob('a', 4000);
+    served(a); // the file fails: answered from the heap bytes
+    served(a); // from then on, memory
     served(blob('b', 4000));
     assertThat(ready.files()).isZero();
     assertThat(ready.size()).isEqualTo(2);
