@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
  * {@code fileThreshold} bytes and more are kept as files in the page cache and sent with
  * {@code sendfile}, as nginx sends its cache files: the kernel then hands the socket references to the
  * pages instead of copying the bytes in, which at 100 KB is a third of a hit's cost. A file is written
- * by a worker (file I/O stays off the event loop), and unlinked as soon as it is open, so nothing is left on disk, even after a crash; its pages go when
- * its channel is closed. Content ids are immutable, and an entry is used only for the very blob
+ * by a worker (file I/O stays off the event loop) and unlinked as soon as it is open, so nothing is
+ * left on disk, even after a crash; its pages go when its channel is closed. Content ids are immutable, and an entry is used only for the very blob
  * instance the (fenced) store returned, so invalidation, fences and near-cache refreshes keep their
  * meaning: a blob the store no longer returns is never served from here, it only waits to age out.
  */
