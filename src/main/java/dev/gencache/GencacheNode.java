@@ -176,8 +176,16 @@ public final class GencacheNode {
       flights = new ClusterSingleFlight<>(vertx, hazelcast, nodeId, config.generation().timeout().plusSeconds(10),
           config.cache().coalesceWait(), config.cache().maxWaitersPerKey(), new StoredResults(store),
           metrics::coalescedLag, metrics::waiterLag);
+      ready = new ReadyImages(config.cache().l1Bytes(), config.cache().l1FileMinBytes() == 0 ? Integer.MAX_VALUE
+          : config.cache().l1FileMinBytes(), Path.of(config.cache().l1Directory().isEmpty()
+          ? System.getProperty("java.io.tmpdir") : config.cache().l1Directory()),
+          task -> vertx.executeBlocking(() -> {
+            task.run();
+            return null;
+          }, false));
+      metrics.firstLevel(ready::bytes, ready::size, ready::files);
       ImageService service = new ImageService(vertx, store, flights, generators, metrics, clock, config.cache(),
-          config.generation().timeout(), accessLog, new HazelcastRefusalStore(vertx, hazelcast));
+          config.generation().timeout(), accessLog, new HazelcastRefusalStore(vertx, hazelcast), ready::prepare);
       GenerationCallParser parser = new GenerationCallParser(generators.generatorByModel(), generators.fallback(),
           config.generation().defaultModel(), config.cache().lowercasePrompts(), config.cache().maxTtl());
       clusterRoutes = new ClusterRoutes(vertx, hazelcast, leadership, this::httpUrl);
@@ -188,14 +196,6 @@ public final class GencacheNode {
       long bridgeTimeoutMs = Math.max(config.generation().timeout().toMillis(), config.cache().coalesceWait().toMillis())
           + 10_000;
       tcpBridge = config.bridge().tcpEnabled() ? new BridgeVerticle(config.bridge(), bridgeAccess, bridgeTimeoutMs) : null;
-      ready = new ReadyImages(config.cache().l1Bytes(), config.cache().l1FileMinBytes() == 0 ? Integer.MAX_VALUE
-          : config.cache().l1FileMinBytes(), Path.of(config.cache().l1Directory().isEmpty()
-          ? System.getProperty("java.io.tmpdir") : config.cache().l1Directory()),
-          task -> vertx.executeBlocking(() -> {
-            task.run();
-            return null;
-          }, false));
-      metrics.firstLevel(ready::bytes, ready::size, ready::files);
       List<Routes> all = new ArrayList<>(List.of(
           new ImageRoutes(service, parser, clock, config.http().publicUrl(), config.http().maxBodyBytes(),
               ready),

@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,10 +53,22 @@ public final class ImageService {
   private final StoredResults stored;
   private final AccessLog accessLog;
   private final RefusalStore refusals;
+  private final Consumer<ImageBlob> generated;
 
   public ImageService(Vertx vertx, ImageStore store, SingleFlight<CacheResult> flights, GeneratorRegistry generators,
       GencacheMetrics metrics, InstantSource clock, CacheConfig cache, Duration generationTimeout, AccessLog accessLog,
       RefusalStore refusals) {
+    this(vertx, store, flights, generators, metrics, clock, cache, generationTimeout, accessLog, refusals, blob -> {});
+  }
+
+  /**
+   * @param generated told of each new image on the worker thread that hashed it, before any request is
+   *     answered with it: the place for per-image preparation that must stay off the event loop
+   */
+  public ImageService(Vertx vertx, ImageStore store, SingleFlight<CacheResult> flights, GeneratorRegistry generators,
+      GencacheMetrics metrics, InstantSource clock, CacheConfig cache, Duration generationTimeout, AccessLog accessLog,
+      RefusalStore refusals, Consumer<ImageBlob> generated) {
+    this.generated = generated;
     this.vertx = vertx;
     this.store = store;
     this.flights = flights;
@@ -275,7 +288,10 @@ public final class ImageService {
     }
     List<ImageBlob> blobs = new ArrayList<>(generated.size());
     for (GeneratedImage g : generated) {
-      blobs.add(new ImageBlob(RequestKey.sha256Hex(g.bytes()), g.bytes(), g.mediaType(), g.width(), g.height(), createdAt));
+      ImageBlob blob = new ImageBlob(RequestKey.sha256Hex(g.bytes()), g.bytes(), g.mediaType(), g.width(), g.height(),
+          createdAt);
+      this.generated.accept(blob);
+      blobs.add(blob);
     }
     Duration ttl = call.ttl() != null ? call.ttl() : cache.defaultTtl();
     Instant expiresAt = createdAt.plus(ttl);

@@ -128,6 +128,25 @@ public final class ReadyImages implements AutoCloseable {
     return made;
   }
 
+  /**
+   * Makes {@code blob} ready before it is first sent, on the calling thread, which must not be an event
+   * loop: a large image's file is written now, so that the requests waiting for a new image (a
+   * coalesced burst) are all answered with {@code sendfile}. Small images are left to their first send.
+   */
+  public void prepare(ImageBlob blob) {
+    int size = blob.bytes().length;
+    if (size > maxBytes / 4 || size < fileThreshold || directory == null || filesFailed) {
+      return;
+    }
+    synchronized (this) {
+      Ready ready = lru.get(blob.id());
+      if ((ready != null && ready.source == blob) || !writing.add(blob.id())) {
+        return;
+      }
+    }
+    keepInFile(blob);
+  }
+
   /** Writes {@code blob}'s file and keeps it (on the file writer's thread). */
   private void keepInFile(ImageBlob blob) {
     Ready made = inFile(blob);

@@ -63,6 +63,20 @@ class ImageServiceTest {
   }
 
   @Test
+  void newImagesAreHandedToThePreparationOffTheEventLoopBeforeTheAnswer() throws Exception {
+    List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    ImageService preparing = new ImageService(vertx, store, flights,
+        new GeneratorRegistry().register(generator, List.of("embedded"), 0.04), new GencacheMetrics(registry), clock,
+        cache, Duration.ofSeconds(5), new AccessLog(clock), new InMemoryRefusalStore(clock),
+        blob -> seen.add(blob.id() + (io.vertx.core.Context.isOnEventLoopThread() ? " on an event loop" : "")));
+    CacheResult miss = preparing.serve(call("{\"prompt\":\"fox\",\"n\":2}"), CacheDirectives.parse(null, null))
+        .await(5, TimeUnit.SECONDS);
+    assertThat(seen).containsExactlyElementsOf(miss.entry().contentIds());
+    preparing.serve(call("{\"prompt\":\"fox\",\"n\":2}"), CacheDirectives.parse(null, null)).await(5, TimeUnit.SECONDS);
+    assertThat(seen).as("a hit prepares nothing").hasSize(2);
+  }
+
+  @Test
   void missThenHitFromTheStore() throws Exception {
     GenerationCall fox = call("{\"prompt\":\"fox\",\"n\":2,\"tags\":[\"animals\"],\"ttl_seconds\":120}");
     CacheResult miss = serve(fox, null);

@@ -151,6 +151,20 @@ class ReadyImagesTest {
   }
 
   @Test
+  void aPreparedImageIsSentFromItsFileFromTheFirstAnswer() throws Exception {
+    List<Runnable> queued = new CopyOnWriteArrayList<>();
+    ready = new ReadyImages(1 << 20, 1000, dir, queued::add);
+    ImageBlob a = blob('a', 4000);
+    ready.prepare(a);
+    ready.prepare(a);
+    assertThat(ready.files()).isEqualTo(1);
+    served(a);
+    assertThat(queued).as("no write left for the send").isEmpty();
+    ready.prepare(blob('s', 10)); // a small image is left to its first send
+    assertThat(ready.size()).isEqualTo(1);
+  }
+
+  @Test
   void aDirectoryThatCannotHoldFilesFallsBackToMemory() throws Exception {
     ready = new ReadyImages(1 << 20, 1, dir.resolve("missing"), Runnable::run);
     ImageBlob a = blob('a', 4000);
