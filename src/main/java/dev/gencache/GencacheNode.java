@@ -18,6 +18,7 @@ import dev.gencache.cluster.leader.HazelcastLeadership;
 import dev.gencache.cluster.leader.LeaderElection;
 import dev.gencache.cluster.leader.LeaderVerticle;
 import dev.gencache.config.GencacheConfig;
+import dev.gencache.config.GencacheConfig.CacheConfig;
 import dev.gencache.generate.GeneratorRegistry;
 import dev.gencache.generate.Generators;
 import dev.gencache.http.HttpServerVerticle;
@@ -176,13 +177,7 @@ public final class GencacheNode {
       flights = new ClusterSingleFlight<>(vertx, hazelcast, nodeId, config.generation().timeout().plusSeconds(10),
           config.cache().coalesceWait(), config.cache().maxWaitersPerKey(), new StoredResults(store),
           metrics::coalescedLag, metrics::waiterLag);
-      ready = new ReadyImages(config.cache().l1Bytes(), config.cache().l1FileMinBytes() == 0 ? Integer.MAX_VALUE
-          : config.cache().l1FileMinBytes(), Path.of(config.cache().l1Directory().isEmpty()
-          ? System.getProperty("java.io.tmpdir") : config.cache().l1Directory()),
-          task -> vertx.executeBlocking(() -> {
-            task.run();
-            return null;
-          }, false));
+      ready = readyImages(vertx, config.cache());
       metrics.firstLevel(ready::bytes, ready::size, ready::files);
       ImageService service = new ImageService(vertx, store, flights, generators, metrics, clock, config.cache(),
           config.generation().timeout(), accessLog, new HazelcastRefusalStore(vertx, hazelcast), ready::prepare);
@@ -209,6 +204,16 @@ public final class GencacheNode {
             System::nanoTime));
       }
       routes = List.copyOf(all);
+    }
+
+    /** The first level: files (0 KB = none) in {@code cache.l1-dir} or the temp directory, written on workers. */
+    private static ReadyImages readyImages(Vertx vertx, CacheConfig cache) {
+      int fileMinBytes = cache.l1FileMinBytes() == 0 ? Integer.MAX_VALUE : cache.l1FileMinBytes();
+      Path dir = Path.of(cache.l1Directory().isEmpty() ? System.getProperty("java.io.tmpdir") : cache.l1Directory());
+      return new ReadyImages(cache.l1Bytes(), fileMinBytes, dir, task -> vertx.executeBlocking(() -> {
+        task.run();
+        return null;
+      }, false));
     }
 
     String httpUrl() {

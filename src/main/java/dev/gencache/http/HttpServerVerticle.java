@@ -58,13 +58,12 @@ public final class HttpServerVerticle extends VerticleBase {
         // handler that looks for an upgrade; bridge messages are small JSON, not worth deflating.
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false);
-    List<Routes> shortcuts = List.copyOf(features);
     Handler<HttpServerRequest> handler = request -> {
       // Answered in full, synchronously, before routing: nothing stays in flight for a stop to wait for.
       // Without a valid token the router answers (401), as it does for every /v1 path.
       if (bearer == null || bearer.accepts(request)) {
         try {
-          for (Routes feature : shortcuts) {
+          for (Routes feature : features) {
             if (feature.answerBeforeRouting(request)) {
               return;
             }

@@ -117,7 +117,7 @@ public final class ImageService {
   public CacheResult hitInMemory(GenerationCall call) {
     String key = call.key().hex();
     CacheEntry entry = store.entryInMemory(key);
-    if (entry == null || !entry.isFresh(clock.instant())) {
+    if (entry == null || !servesFresh(entry, clock.instant(), CacheDirectives.NONE)) {
       return null;
     }
     List<ImageBlob> images = stored.blobsInMemory(entry);
@@ -157,7 +157,7 @@ public final class ImageService {
         if (images == null || !entry.isServable(now)) {
           return Lookup.NOTHING; // content evicted under the entry, or past its stale window
         }
-        if (entry.isFresh(now) && acceptsFresh(entry, now, d)) {
+        if (servesFresh(entry, now, d)) {
           return new Lookup(new CacheResult(key, entry, images, CacheStatus.HIT), null);
         }
         CacheResult stale = new CacheResult(key, entry, images, CacheStatus.STALE);
@@ -168,6 +168,11 @@ public final class ImageService {
         return new Lookup(null, stale);
       });
     });
+  }
+
+  /** The one rule for a HIT, in a full lookup and from memory alike. */
+  private static boolean servesFresh(CacheEntry entry, Instant now, CacheDirectives d) {
+    return entry.isFresh(now) && acceptsFresh(entry, now, d);
   }
 
   private static boolean acceptsFresh(CacheEntry entry, Instant now, CacheDirectives d) {

@@ -101,7 +101,7 @@ public final class ReadyImages implements AutoCloseable {
     if (size > maxBytes / 4) {
       return null;
     }
-    boolean toFile = size >= fileThreshold && directory != null && !filesFailed;
+    boolean toFile = wantsFile(size);
     boolean write = false;
     synchronized (this) {
       Ready ready = lru.get(blob.id());
@@ -135,7 +135,7 @@ public final class ReadyImages implements AutoCloseable {
    */
   public void prepare(ImageBlob blob) {
     int size = blob.bytes().length;
-    if (size > maxBytes / 4 || size < fileThreshold || directory == null || filesFailed) {
+    if (size > maxBytes / 4 || !wantsFile(size)) {
       return;
     }
     synchronized (this) {
@@ -145,6 +145,10 @@ public final class ReadyImages implements AutoCloseable {
       }
     }
     keepInFile(blob);
+  }
+
+  private boolean wantsFile(int size) {
+    return size >= fileThreshold && directory != null && !filesFailed;
   }
 
   /** Writes {@code blob}'s file and keeps it (on the file writer's thread). */

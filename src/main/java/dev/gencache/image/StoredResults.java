@@ -50,13 +50,8 @@ public final class StoredResults implements FlightResults<CacheResult> {
 
   /** All blobs of an entry when this node holds every one in memory, else {@code null}; no cluster call. */
   public List<ImageBlob> blobsInMemory(CacheEntry entry) {
-    List<String> ids = entry.contentIds();
-    if (ids.size() == 1) {
-      ImageBlob only = store.blobInMemory(ids.get(0));
-      return only == null ? null : List.of(only);
-    }
-    List<ImageBlob> images = new ArrayList<>(ids.size());
-    for (String id : ids) {
+    List<ImageBlob> images = new ArrayList<>(entry.contentIds().size());
+    for (String id : entry.contentIds()) {
       ImageBlob b = store.blobInMemory(id);
       if (b == null) {
         return null;
