@@ -10,8 +10,10 @@
 # origin on CPU 0. Phases (scripts/bench_side_by_side.py prints a section for each):
 #   1. hits, for 100 KB and 10 KB images (one prompt per size, primed first): a warm-up per server
 #      (--warmup s wrk runs, at least 6 the first time and 2 after, then until two in a row agree
-#      within 10%, at most 12: the JVM, pinned to one CPU, compiles its hot path on that CPU and
-#      needed 20-30 s of load, not 5), then --runs
+#      within 10% and the JVM's JIT compiler threads used at most 0.5% of the last 30 s, at most
+#      --warmup-max-runs: the JIT of a JVM pinned to one CPU runs on the event loop's core, and here
+#      it kept compiling for 2-4 minutes of load; measured meanwhile, p99 was 1.5-2.5x a settled node's.
+#      Each warm-up run's req/s, JIT milliseconds and p99 are printed), then --runs
 #      alternating runs (gencache, nginx, gencache, ...) of
 #      `wrk -t1 -c64 -d<seconds> --latency`: req/s, p50, p99, and CPU µs per request of the server
 #      process(es) (utime+stime from /proc before and after each run, / requests); medians
@@ -36,12 +38,12 @@
 #   waiter p50 C vs D ms; zipf hit ratio E vs F
 # Differences under ~20% are noise on these machines; that is why both run in one run, alternating.
 #
-#   scripts/bench.sh [--quick] [--build] [--seconds 10] [--runs 5] [--warmup 5] [--delay-ms 300]
+#   scripts/bench.sh [--quick] [--build] [--seconds 10] [--runs 5] [--warmup 5] [--warmup-max-runs 60] [--delay-ms 300]
 #                    [--burst 200] [--burst-rounds 5] [--burst-warmup 10] [--zipf-requests 20000] [--zipf-prompts 1000]
 #                    [--zipf-s 1.0] [--zipf-bytes 102400] [--budget-mb 32] [--cluster-mb 0]
 #                    [--nginx-zipf-inactive 1d] [--phases hit,burst,zipf]
-#   --quick   smoke run: 1 run of 3 s per server and size, 2 s warm-up runs, 2 burst warm-up rounds and 1
-#             counted, 3000 Zipf requests
+#   --quick   smoke run: 1 run of 3 s per server and size, 2 s warm-up runs (at most 8), 2 burst warm-up
+#             rounds and 1 counted, 3000 Zipf requests
 #   --nginx-zipf-inactive  `inactive` of nginx's Zipf zone. nginx's cache manager enforces max_size only
 #             when it wakes, and with inactive=1d it sleeps through the whole phase, so nginx's Zipf
 #             cache is in effect unbounded (the report says so, with its peak size); a short value
@@ -66,18 +68,19 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 me=bench.sh
 
-seconds=10 runs=5 warmup=5 delay_ms=300 burst=200 burst_rounds=5 burst_warmup=10
+seconds=10 runs=5 warmup=5 warmup_max_runs=60 delay_ms=300 burst=200 burst_rounds=5 burst_warmup=10
 zipf_requests=20000 zipf_prompts=1000 zipf_s=1.0 zipf_bytes=102400 budget_mb=32 cluster_mb=0
 nginx_zipf_inactive=1d phases=hit,burst,zipf
 build=0
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case $1 in
-    --quick) seconds=3 runs=1 warmup=2 burst_rounds=1 burst_warmup=2 zipf_requests=3000 ;;
+    --quick) seconds=3 runs=1 warmup=2 warmup_max_runs=8 burst_rounds=1 burst_warmup=2 zipf_requests=3000 ;;
     --build) build=1 ;;
     --seconds) seconds=$2; shift ;;
     --runs) runs=$2; shift ;;
     --warmup) warmup=$2; shift ;;
+    --warmup-max-runs) warmup_max_runs=$2; shift ;;
     --delay-ms) delay_ms=$2; shift ;;
     --burst) burst=$2; shift ;;
     --burst-rounds) burst_rounds=$2; shift ;;
@@ -95,7 +98,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-for v in seconds runs warmup delay_ms burst burst_rounds burst_warmup zipf_requests zipf_prompts zipf_bytes budget_mb cluster_mb; do
+for v in seconds runs warmup warmup_max_runs delay_ms burst burst_rounds burst_warmup zipf_requests zipf_prompts zipf_bytes budget_mb cluster_mb; do
   [[ ${!v} =~ ^[0-9]+$ ]] || { echo "$me: --${v//_/-} must be a whole number, was '${!v}'" >&2; exit 2; }
 done
 [[ $nginx_zipf_inactive =~ ^[0-9]+[smhd]?$ ]] || { echo "$me: --nginx-zipf-inactive must be an nginx time like 10s or 1d" >&2; exit 2; }
@@ -268,10 +271,10 @@ results=$dir/results.json
 py=(taskset -c 0 python3 scripts/bench_side_by_side.py --results "$results" --origin "$origin" --nginx "$nginx"
     --nginx-pid "$nginx_pid" --nginx-cache-dir "$dir/nginx/cache-zipf" --tag "$name")
 
-hit_limit=$(( (2 * (12 * warmup + runs * seconds) + 60) * 2 + 60 ))
+hit_limit=$(( (2 * (warmup_max_runs * (warmup + 1) + runs * (seconds + 1)) + 60) * 2 + 60 ))
 if wanted hit; then
   step "$hit_limit" "${py[@]}" hit --gencache "$gencache" --gencache-pid "$node_pid" \
-    --seconds "$seconds" --runs "$runs" --warmup "$warmup" --sizes 102400,10240 || exit $?
+    --seconds "$seconds" --runs "$runs" --warmup "$warmup" --warmup-max-runs "$warmup_max_runs" --sizes 102400,10240 || exit $?
 fi
 
 if wanted burst; then
@@ -289,7 +292,7 @@ if wanted zipf; then
   start_gencache zipf "$budget_mb" "$cluster_mb"
   echo "gencache $gencache (PID $node_pid, CPU 1)"
   step $(( 2 * 12 * warmup + 2 * 240 + 120 )) "${py[@]}" zipf --gencache "$gencache" --gencache-pid "$node_pid" \
-    --warmup "$warmup" --lua scripts/bench/zipf.lua \
+    --warmup "$warmup" --warmup-max-runs 12 --lua scripts/bench/zipf.lua \
     --requests "$zipf_requests" --prompts "$zipf_prompts" --zipf-s "$zipf_s" --image-bytes "$zipf_bytes" \
     --budget-mb "$budget_mb" --cluster-mb "$cluster_mb" --max-seconds 240 || exit $?
 fi
