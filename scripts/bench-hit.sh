@@ -24,7 +24,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 hzport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 log=$(mktemp /tmp/gencache-bench.XXXXXX.log)
 GENCACHE_BRIDGE_TCP_PORT=0 GENCACHE_HTTP_PORT=$port GENCACHE_CLUSTER_PORT=$hzport GENCACHE_CLUSTER_NAME="bench-$$" \
-  java -Xmx1g "${GENCACHE_JVM_FLAGS[@]}" -jar target/gencache.jar >"$log" 2>&1 &
+  java $GENCACHE_HEAP_OPTS "${GENCACHE_JVM_FLAGS[@]}" -jar target/gencache.jar >"$log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 120); do

@@ -61,7 +61,7 @@
 # The node is started with the same java command line as scripts/run.sh, but directly, so a source
 # change by someone else never triggers a build in the middle of a run. Every step has a hard
 # timeout; at exit the script stops exactly the PIDs it started (SIGTERM, up to 15 s, then SIGKILL),
-# nothing is killed by name. GENCACHE_JAVA_OPTS (default -Xmx1g) goes to the JVM.
+# nothing is killed by name. GENCACHE_JAVA_OPTS (default "-Xms1g -Xmx1g", scripts/jvm-flags.sh) goes to the JVM.
 # Exit code: 0 measured, 1 a check failed (PROBLEM lines), 2 setup error.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -198,7 +198,7 @@ export GENCACHE_CONFIG=$dir/gencache.yaml
 export GENCACHE_CLUSTER_QUORUM=1
 export GENCACHE_CACHE_DEFAULT_TTL_SECONDS=86400
 export GENCACHE_HTTP_SHUTDOWN_GRACE_SECONDS=5
-java_opts=${GENCACHE_JAVA_OPTS:--Xmx1g}
+java_opts=${GENCACHE_JAVA_OPTS:-$GENCACHE_HEAP_OPTS}
 
 # start_gencache LABEL MAX_MB_PER_MEMBER MAX_CLUSTER_MB: starts a fresh node (new ports, new cluster
 # name) and waits until it is ready; sets node_pid and gencache.

@@ -12,4 +12,4 @@ if [ ! -f "$jar" ] || [ -n "$(find pom.xml src cluster-config -newer "$jar" -typ
   echo "building $jar ..." >&2
   mvn -q -B -DskipTests package
 fi
-exec java ${GENCACHE_JAVA_OPTS:--Xmx1g} "${GENCACHE_JVM_FLAGS[@]}" -jar "$jar" "$@"
+exec java ${GENCACHE_JAVA_OPTS:-$GENCACHE_HEAP_OPTS} "${GENCACHE_JVM_FLAGS[@]}" -jar "$jar" "$@"
