@@ -11,18 +11,18 @@ import java.util.concurrent.TimeUnit;
 /**
  * Atomically claims a key for {@code nodeId} on the key's partition thread, with a lease. The claim is
  * taken when the key is free, when its generation finished before this request started
- * ({@code startedAtMillis}), or when it is held (not done) by {@code replaceOwner}, a node that died or
- * let its lease lapse. Returns the claim in force afterwards: the caller generates only if it is the
- * owner of a claim that is not done.
+ * ({@code startedAtMicros}, epoch µs), or when it is held (not done) by {@code replaceOwner}, a node
+ * that died or let its lease lapse. Returns the claim in force afterwards: the caller generates only
+ * if it is the owner of a claim that is not done.
  */
-public record ClaimProcessor(String nodeId, long leaseMillis, String replaceOwner, long startedAtMillis)
+public record ClaimProcessor(String nodeId, long leaseMillis, String replaceOwner, long startedAtMicros)
     implements EntryProcessor<String, Claim, Claim> {
 
   @Override
   public Claim process(Map.Entry<String, Claim> entry) {
     Claim current = entry.getValue();
     boolean free = current == null
-        || (current.done() && current.finishedAtMillis() < startedAtMillis)
+        || (current.done() && current.finishedAtMicros() < startedAtMicros)
         || (!current.done() && current.owner().equals(replaceOwner));
     if (!free) {
       return current;
@@ -45,7 +45,7 @@ public record ClaimProcessor(String nodeId, long leaseMillis, String replaceOwne
       out.writeString("nodeId", p.nodeId());
       out.writeInt64("leaseMillis", p.leaseMillis());
       out.writeString("replaceOwner", p.replaceOwner());
-      out.writeInt64("startedAt", p.startedAtMillis());
+      out.writeInt64("startedAt", p.startedAtMicros());
     }
 
     @Override

@@ -15,7 +15,7 @@ public final class ClaimSerializer implements CompactSerializer<Claim> {
   public void write(CompactWriter out, Claim claim) {
     out.writeString("owner", claim.owner());
     out.writeBoolean("done", claim.done());
-    out.writeInt64("finishedAt", claim.finishedAtMillis());
+    out.writeInt64("finishedAt", claim.finishedAtMicros());
   }
 
   @Override

@@ -127,7 +127,7 @@ public final class ClusterSingleFlight<T> implements SingleFlight<T> {
       return;
     }
     HazelcastFutures.toFuture(claims.submitToKey(waiter.key, new ClaimProcessor(nodeId, lease.toMillis(), replaceOwner,
-            waiter.startedAtMillis)),
+            waiter.startedAtMicros)),
             waiter.context)
         .onSuccess(claim -> onClaim(waiter, claim))
         .onFailure(waiter::fail);
@@ -170,9 +170,12 @@ public final class ClusterSingleFlight<T> implements SingleFlight<T> {
         // Announce first: waiters elsewhere answer from the message, so marking the claim done (a
         // cluster round trip) must not delay them. A request that claims in between finds the claim
         // still held, misses the message and learns of the finish from its first, early re-check.
+        // The finish time is taken before anyone is answered: a request sent after an answer must
+        // find the generation finished before it started, and claim afresh (no-cache).
+        long finishedAtMicros = epochMicros();
         announce(key, true, describe(ar.result()));
         waiter.complete(new Flight<>(ar.result(), false));
-        HazelcastFutures.toFuture(claims.setAsync(key, new Claim(nodeId, true, System.currentTimeMillis()),
+        HazelcastFutures.toFuture(claims.setAsync(key, new Claim(nodeId, true, finishedAtMicros),
                 DONE_LINGER.toMillis(), TimeUnit.MILLISECONDS), waiter.context)
             .onFailure(err -> log.warn("Could not mark the claim on {} done: {}", key, err.toString()));
       } else {
@@ -211,6 +214,9 @@ public final class ClusterSingleFlight<T> implements SingleFlight<T> {
     Waiter<T> waiter = waiters.get(msg.getString("key"));
     if (waiter == null || waiter.running) {
       return;
+    }
+    if (msg.getLong("doneAtMicros", Long.MAX_VALUE) < waiter.startedAtMicros) {
+      return; // a run that ended before this request began (say with no-cache): its claim decides
     }
     if (!msg.getBoolean("ok", false)) {
       waiter.fail(new GenerationFailedException("on node " + msg.getString("owner"),
@@ -269,7 +275,7 @@ public final class ClusterSingleFlight<T> implements SingleFlight<T> {
     final Supplier<Future<T>> work;
     final Promise<Flight<T>> promise = Promise.promise();
     // Wall clock on purpose: claims are about real concurrency, not the cache's (injectable) TTL clock.
-    final long startedAtMillis = System.currentTimeMillis();
+    final long startedAtMicros = epochMicros();
     volatile String owner;
     volatile long ownerSinceNanos;
     volatile boolean running;

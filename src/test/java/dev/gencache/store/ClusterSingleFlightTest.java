@@ -205,6 +205,24 @@ class ClusterSingleFlightTest {
   }
 
   @Test
+  void aRunStartedRightAfterAFinishRunsAgain() throws Exception {
+    startCluster(1);
+    GencacheNode node = nodes.get(0);
+    ClusterSingleFlight<String> flight = new ClusterSingleFlight<>(node.vertx(), node.hazelcast(), "quick-node",
+        Duration.ofSeconds(60), Duration.ofSeconds(30), 10, new FakeResults(true), lag -> {}, lag -> {});
+    flight.start().await(10, TimeUnit.SECONDS);
+    for (int i = 0; i < 20; i++) {
+      String key = "again-" + i;
+      assertThat(flight.run(key, () -> Future.succeededFuture("first")).await(10, TimeUnit.SECONDS))
+          .isEqualTo(new SingleFlight.Flight<>("first", false));
+      // Started after the first was answered, often within the same millisecond (a no-cache request
+      // right after a miss): it must run, not read the result it has already seen.
+      assertThat(flight.run(key, () -> Future.succeededFuture("second")).await(10, TimeUnit.SECONDS))
+          .isEqualTo(new SingleFlight.Flight<>("second", false));
+    }
+  }
+
+  @Test
   void aWaiterThatMissedTheAnnouncementLearnsOfTheFinishFromItsEarlyRecheck() throws Exception {
     startCluster(2);
     GencacheNode node = nodes.get(1);
@@ -217,7 +235,7 @@ class ClusterSingleFlightTest {
     claims.set("missed", new Claim("other-node", false, 0));
     Future<SingleFlight.Flight<String>> waiter = flight.run("missed", () -> Future.failedFuture("must not run"));
     Thread.sleep(50);
-    claims.set("missed", new Claim("other-node", true, System.currentTimeMillis()));
+    claims.set("missed", new Claim("other-node", true, System.currentTimeMillis() * 1000));
 
     // The regular re-check comes after 5 s; the first one after 100 ms.
     assertThat(waiter.await(2, TimeUnit.SECONDS)).isEqualTo(new SingleFlight.Flight<>("read:missed", true));
