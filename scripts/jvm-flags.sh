@@ -3,7 +3,7 @@
 # The heap, when GENCACHE_JAVA_OPTS does not replace it: 1 GB committed from the start (-Xms = -Xmx).
 # The collector sizes its young generation from the committed heap, so a heap that starts small
 # collects young garbage about 3x as often (Serial GC, one CPU: every ~0.65 s with a 116 MB young
-# generation instead of 341 MB). Measured on one core, p99 of 100 KB hits went from 1.64-1.72x to 1.23-1.37x
+# generation instead of 341 MB). Measured on one core, p99 of 100 KB hits went from 1.64-1.72x to 1.23-1.43x
 # nginx's (README, Figures); the old generation's limit is the same as with -Xmx1g alone.
 GENCACHE_HEAP_OPTS="-Xms1g -Xmx1g"
 GENCACHE_JVM_FLAGS=(
