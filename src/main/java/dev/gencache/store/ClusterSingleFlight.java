@@ -173,14 +173,14 @@ public final class ClusterSingleFlight<T> implements SingleFlight<T> {
         // The finish time is taken before anyone is answered: a request sent after an answer must
         // find the generation finished before it started, and claim afresh (no-cache).
         long finishedAtMicros = epochMicros();
-        announce(key, true, describe(ar.result()));
+        announce(key, true, finishedAtMicros, describe(ar.result()));
         waiter.complete(new Flight<>(ar.result(), false));
         HazelcastFutures.toFuture(claims.setAsync(key, new Claim(nodeId, true, finishedAtMicros),
                 DONE_LINGER.toMillis(), TimeUnit.MILLISECONDS), waiter.context)
             .onFailure(err -> log.warn("Could not mark the claim on {} done: {}", key, err.toString()));
       } else {
         HazelcastFutures.toFuture(claims.removeAsync(key), waiter.context)
-            .onComplete(removed -> announce(key, false, null))
+            .onComplete(removed -> announce(key, false, epochMicros(), null))
             .onComplete(removed -> waiter.fail(ar.cause()));
       }
     });
@@ -195,9 +195,9 @@ public final class ClusterSingleFlight<T> implements SingleFlight<T> {
     }
   }
 
-  private void announce(String key, boolean ok, JsonObject result) {
+  private void announce(String key, boolean ok, long doneAtMicros, JsonObject result) {
     JsonObject msg = new JsonObject().put("key", key).put("ok", ok).put("owner", nodeId)
-        .put("doneAtMicros", epochMicros());
+        .put("doneAtMicros", doneAtMicros);
     if (result != null) {
       msg.put("result", result);
     }
