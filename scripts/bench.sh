@@ -18,8 +18,10 @@
 #      `wrk -t1 -c64 -d<seconds> --latency`: req/s, p50, p99, and CPU µs per request of the server
 #      process(es) (utime+stime from /proc before and after each run, / requests); medians
 #   2. cold burst: 200 identical requests for a new prompt, released together (200 Python threads and
-#      a barrier), origin delay 300 ms; first --burst-warmup uncounted gencache rounds (the JVM has not
-#      compiled the waiters' answer path yet: the hit warm-up does not cover it), then --burst-rounds
+#      a barrier), origin delay 300 ms; first uncounted gencache warm-up rounds, printed ten to a line
+#      (the hit warm-up does not compile the waiters' answer path, and the JIT shares the event loop's
+#      core): at least --burst-warmup, then until the JIT used at most 15 ms of CPU a round over the
+#      last 10 rounds, at most --burst-warmup-max; then --burst-rounds
 #      rounds per server, alternating: origin generations per burst, overall p50/p99, and the
 #      waiters' lag after the first answer p50/p99 (client-side), plus gencache's own server-side
 #      waiter lag per round (the gencache_waiter_lag_seconds histogram between two scrapes: the share
@@ -39,11 +41,12 @@
 # Differences under ~20% are noise on these machines; that is why both run in one run, alternating.
 #
 #   scripts/bench.sh [--quick] [--build] [--seconds 10] [--runs 5] [--warmup 5] [--warmup-max-runs 60] [--delay-ms 300]
-#                    [--burst 200] [--burst-rounds 5] [--burst-warmup 10] [--zipf-requests 20000] [--zipf-prompts 1000]
+#                    [--burst 200] [--burst-rounds 5] [--burst-warmup 10] [--burst-warmup-max 200]
+#                    [--zipf-requests 20000] [--zipf-prompts 1000]
 #                    [--zipf-s 1.0] [--zipf-bytes 102400] [--budget-mb 32] [--cluster-mb 0]
 #                    [--nginx-zipf-inactive 1d] [--phases hit,burst,zipf]
 #   --quick   smoke run: 1 run of 3 s per server and size, 2 s warm-up runs (at most 8), 2 burst warm-up
-#             rounds and 1 counted, 3000 Zipf requests
+#             rounds (whatever the JIT does) and 1 counted, 3000 Zipf requests
 #   --nginx-zipf-inactive  `inactive` of nginx's Zipf zone. nginx's cache manager enforces max_size only
 #             when it wakes, and with inactive=1d it sleeps through the whole phase, so nginx's Zipf
 #             cache is in effect unbounded (the report says so, with its peak size); a short value
@@ -69,13 +72,13 @@ cd "$root"
 me=bench.sh
 
 seconds=10 runs=5 warmup=5 warmup_max_runs=60 delay_ms=300 burst=200 burst_rounds=5 burst_warmup=10
-zipf_requests=20000 zipf_prompts=1000 zipf_s=1.0 zipf_bytes=102400 budget_mb=32 cluster_mb=0
+burst_warmup_max=200 zipf_requests=20000 zipf_prompts=1000 zipf_s=1.0 zipf_bytes=102400 budget_mb=32 cluster_mb=0
 nginx_zipf_inactive=1d phases=hit,burst,zipf
 build=0
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case $1 in
-    --quick) seconds=3 runs=1 warmup=2 warmup_max_runs=8 burst_rounds=1 burst_warmup=2 zipf_requests=3000 ;;
+    --quick) seconds=3 runs=1 warmup=2 warmup_max_runs=8 burst_rounds=1 burst_warmup=2 burst_warmup_max=2 zipf_requests=3000 ;;
     --build) build=1 ;;
     --seconds) seconds=$2; shift ;;
     --runs) runs=$2; shift ;;
@@ -85,6 +88,7 @@ while [ $# -gt 0 ]; do
     --burst) burst=$2; shift ;;
     --burst-rounds) burst_rounds=$2; shift ;;
     --burst-warmup) burst_warmup=$2; shift ;;
+    --burst-warmup-max) burst_warmup_max=$2; shift ;;
     --zipf-requests) zipf_requests=$2; shift ;;
     --zipf-prompts) zipf_prompts=$2; shift ;;
     --zipf-s) zipf_s=$2; shift ;;
@@ -98,7 +102,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-for v in seconds runs warmup warmup_max_runs delay_ms burst burst_rounds burst_warmup zipf_requests zipf_prompts zipf_bytes budget_mb cluster_mb; do
+for v in seconds runs warmup warmup_max_runs delay_ms burst burst_rounds burst_warmup burst_warmup_max zipf_requests zipf_prompts zipf_bytes budget_mb cluster_mb; do
   [[ ${!v} =~ ^[0-9]+$ ]] || { echo "$me: --${v//_/-} must be a whole number, was '${!v}'" >&2; exit 2; }
 done
 [[ $nginx_zipf_inactive =~ ^[0-9]+[smhd]?$ ]] || { echo "$me: --nginx-zipf-inactive must be an nginx time like 10s or 1d" >&2; exit 2; }
@@ -278,8 +282,9 @@ if wanted hit; then
 fi
 
 if wanted burst; then
-  step $(( (burst_rounds * 2 + burst_warmup) * 70 + 60 )) "${py[@]}" burst --gencache "$gencache" --gencache-pid "$node_pid" \
-    --burst "$burst" --rounds "$burst_rounds" --warmup-rounds "$burst_warmup" --delay-ms "$delay_ms" --image-bytes 102400 || exit $?
+  step $(( burst_rounds * 2 * 70 + burst_warmup_max * 10 + burst_warmup * 60 + 60 )) "${py[@]}" burst --gencache "$gencache" \
+    --gencache-pid "$node_pid" --burst "$burst" --rounds "$burst_rounds" --warmup-rounds "$burst_warmup" \
+    --warmup-max-rounds "$burst_warmup_max" --delay-ms "$delay_ms" --image-bytes 102400 || exit $?
 fi
 
 # Zipf: a fresh node whose byte budget is smaller than the working set.

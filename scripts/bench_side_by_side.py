@@ -11,7 +11,8 @@ Every loop is bounded in count and in time.
                                      [--runs 5] [--seconds 10] [--warmup 5] [--warmup-max-runs 60]
                                      [--jit-quiet 0.005] [--connections 64]
   bench_side_by_side.py COMMON burst --gencache URL --gencache-pid PID [--burst 200] [--rounds 3]
-                                     [--warmup-rounds 0] [--delay-ms 300] [--image-bytes 102400]
+                                     [--warmup-rounds 0] [--warmup-max-rounds 200] [--warmup-jit-ms 15]
+                                     [--delay-ms 300] [--image-bytes 102400]
   bench_side_by_side.py COMMON zipf  --gencache URL --gencache-pid PID --lua scripts/bench/zipf.lua
                                      [--requests 20000] [--prompts 1000] [--zipf-s 1.0]
                                      [--image-bytes 102400] [--budget-mb 32] [--max-seconds 240]
@@ -34,7 +35,9 @@ burst  per round and server, --burst threads each open a connection, wait on one
        release p50/p99, when the first answer came, and the waiters' lag (each answer after the first
        one) p50/p99; for gencache also the node's own lag histogram (gencache_waiter_lag_seconds) between
        a scrape before and after the round: waiters, share within 5 ms, p50/p99 interpolated in its
-       buckets, mean. --warmup-rounds gencache rounds first, printed and kept apart, not counted.
+       buckets, mean. gencache warm-up rounds first, kept apart, not counted, printed ten to a
+       line: at least --warmup-rounds, then until its JIT compiler threads used at most
+       --warmup-jit-ms of CPU a round over the last 10, at most --warmup-max-rounds.
        Medians over the counted rounds. nginx's proxy_cache_lock waiters re-check every 500 ms, so
        their lag is up to 500 ms.
 zipf   wrk with scripts/bench/zipf.lua (1 thread, 16 connections; same seed, so the same prompt
@@ -61,6 +64,7 @@ import urllib.parse
 now = time.perf_counter
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 SERVERS = ("gencache", "nginx")
+BURST_JIT_WINDOW = 10  # rounds the burst warm-up's JIT rule looks back over
 
 
 class SetupError(Exception):
@@ -472,59 +476,14 @@ class Bench:
         a = self.a
         origin_mode(a.origin, delay_ms=a.delay_ms, size_bytes=a.image_bytes)
         print("=== cold burst: %d identical requests released together, origin delay %d ms, %s images, %d round(s) "
-              "after %d uncounted gencache warm-up round(s)"
-              % (a.burst, a.delay_ms, size_label(a.image_bytes), a.rounds, a.warmup_rounds), flush=True)
+              "after %d-%d uncounted gencache warm-up rounds (until its JIT used at most %g ms a round over %d rounds)"
+              % (a.burst, a.delay_ms, size_label(a.image_bytes), a.rounds, a.warmup_rounds,
+                 max(a.warmup_rounds, a.warmup_max_rounds), a.warmup_jit_ms, BURST_JIT_WINDOW), flush=True)
         rounds = {s: [] for s in SERVERS}
-        # gencache's first bursts run the answer path in the interpreter (a hit warm-up does not compile
-        # it): warm-up rounds show that cost, uncounted, as the hit phase's warm-up does. nginx has no JIT.
-        plan = [("gencache", "warm-up %d" % (i + 1), None) for i in range(a.warmup_rounds)]
-        plan += [(s, "round %d" % (i + 1), i) for i in range(a.rounds) for s in SERVERS]
-        for s, label, counted in plan:
-            self.alive(s)
-            prompt = urllib.parse.quote("burst %s %s %s" % (a.tag, s, label))
-            path = ("/v1/images/generations?prompt=%s&size=256x256&seed=1" % prompt if s == "gencache"
-                    else "/generate?prompt=%s&w=256&h=256&seed=1" % prompt)
-            m0 = metrics(a.gencache) if s == "gencache" else None
-            g0 = origin_generations(a.origin)
-            res = self.fire(self.base(s), path, a.burst)
-            time.sleep(0.2)  # a generation the answers did not wait for would show up here
-            g1 = origin_generations(a.origin)
-            ok = [r for r in res if r[0] == 200]
-            ends = sorted(r[3] for r in ok)
-            lat = [(r[3] - r[2]) * 1000 for r in ok]
-            lags = [(e - ends[0]) * 1000 for e in ends[1:]]
-            cache = {}
-            for r in res:
-                key = r[1] if r[0] == 200 else "HTTP %d" % r[0] if r[0] > 0 else "error " + r[1]
-                cache[key] = cache.get(key, 0) + 1
-            starts = [r[2] for r in ok]
-            rr = {"origin_calls": g1 - g0, "ok": len(ok), "answers": cache,
-                  "first_ms": (ends[0] - min(starts)) * 1000 if ok else None,
-                  "p50_ms": pct(lat, 50), "p99_ms": pct(lat, 99), "max_ms": max(lat) if lat else None,
-                  "waiter_p50_ms": pct(lags, 50), "waiter_p99_ms": pct(lags, 99)}
-            server = ""
-            if s == "gencache":
-                # The node's own measure, free of this client's thread scheduling: from the result being
-                # there to each waiter's answer written (gencache_waiter_lag_seconds, a histogram), the
-                # difference of the scrapes before and after this round.
-                rr.update(lag_histogram_delta(m0, metrics(a.gencache), "gencache_waiter_lag_seconds"))
-                server = ("  server-side waiters (%s): within 5 ms %s, p50 %s / p99 %s ms (bucket-interpolated), mean %s ms"
-                          % (f(rr["server_waiters"], "%d"), f(rr["server_within_5ms"], "%.0f%%"),
-                             f(rr["server_waiter_p50_ms"]), f(rr["server_waiter_p99_ms"]), f(rr["server_waiter_mean_ms"])))
-            print("  %-10s %-8s origin calls %d  answers %s  first answer %s ms  latency p50 %s / p99 %s ms  "
-                  "waiters after the first: p50 %s / p99 %s ms%s"
-                  % (label, s, rr["origin_calls"], " ".join("%s=%d" % kv for kv in sorted(cache.items())),
-                     f(rr["first_ms"]), f(rr["p50_ms"]), f(rr["p99_ms"]), f(rr["waiter_p50_ms"]), f(rr["waiter_p99_ms"]),
-                     server), flush=True)
-            if len(ok) != a.burst:
-                self.problem("%s burst %s: %d of %d answers were 200" % (s, label, len(ok), a.burst))
-            if s == "gencache" and rr["origin_calls"] != 1:
-                self.problem("gencache burst %s: %d origin calls for %d identical requests (expected 1)"
-                             % (label, rr["origin_calls"], a.burst))
-            if counted is None:
-                rounds.setdefault("gencache_warmup", []).append(rr)
-            else:
-                rounds[s].append(rr)
+        rounds["gencache_warmup"] = self.burst_warm_up()
+        for i in range(a.rounds):
+            for s in SERVERS:
+                rounds[s].append(self.burst_round(s, "round %d" % (i + 1)))
         out = {}
         for s in SERVERS:
             keys = ["origin_calls", "first_ms", "p50_ms", "p99_ms", "waiter_p50_ms", "waiter_p99_ms"]
@@ -538,9 +497,90 @@ class Bench:
                      "" if s != "gencache" else "  server-side: within 5 ms %s, p50 %s / p99 %s ms"
                      % (f(out[s]["server_within_5ms"], "%.0f%%"), f(out[s]["server_waiter_p50_ms"]),
                         f(out[s]["server_waiter_p99_ms"]))), flush=True)
-        out["gencache_warmup_rounds"] = rounds.get("gencache_warmup", [])
+        out["gencache_warmup_rounds"] = rounds["gencache_warmup"]
         self.data["burst"] = out
         self.save()
+
+    def burst_warm_up(self):
+        """gencache bursts, uncounted, until its JIT has compiled the waiters' answer path: at least
+        --warmup-rounds, then until the JIT compiler threads used at most --warmup-jit-ms CPU a round
+        over the last BURST_JIT_WINDOW rounds, at most --warmup-max-rounds. The hit warm-up does not
+        cover that path (routing, the future chain, the single-flight): on a node that had served hits
+        for minutes, C2 still took 100+ ms of the core each round for the first ~40 rounds, and the
+        share of waiters answered within 5 ms rose from ~45% to ~90% as it went quiet (README). Printed
+        ten rounds to a line; nginx has no JIT."""
+        a = self.a
+        pid = self.a.gencache_pid
+        done, group = [], []
+        quiet = lambda: (len(done) >= max(a.warmup_rounds, BURST_JIT_WINDOW)
+                         and sum(r["jit_ms"] for r in done[-BURST_JIT_WINDOW:]) <= a.warmup_jit_ms * BURST_JIT_WINDOW)
+        while len(done) < max(a.warmup_rounds, a.warmup_max_rounds):
+            if len(done) >= a.warmup_rounds and (a.warmup_jit_ms <= 0 or quiet()):
+                break
+            before = jit_ticks(pid)
+            rr = self.burst_round("gencache", "warm-up %d" % (len(done) + 1), quiet=True)
+            rr["jit_ms"] = (jit_ticks(pid) - before) * 1000.0 / CLK_TCK
+            done.append(rr)
+            group.append(rr)
+            if len(group) == 10 or len(done) == max(a.warmup_rounds, a.warmup_max_rounds) \
+                    or (len(done) >= a.warmup_rounds and (a.warmup_jit_ms <= 0 or quiet())):
+                print("  warm-up  rounds %d-%d gencache: within 5 ms %s, mean lag %s ms, latency p99 %s ms (medians); "
+                      "JIT %s ms a round (mean)"
+                      % (len(done) - len(group) + 1, len(done), f(median([r["server_within_5ms"] for r in group]), "%.0f%%"),
+                         f(median([r["server_waiter_mean_ms"] for r in group])), f(median([r["p99_ms"] for r in group])),
+                         f(sum(r["jit_ms"] for r in group) / len(group), "%.0f")), flush=True)
+                group = []
+        if a.warmup_jit_ms > 0 and len(done) >= a.warmup_rounds and not quiet():
+            print("  warm-up  gencache not quiet after %d rounds" % len(done), flush=True)
+        self.data.setdefault("warmup", {})["burst"] = {"rounds": len(done), "settled": a.warmup_jit_ms <= 0 or quiet()}
+        return done
+
+    def burst_round(self, s, label, quiet=False):
+        """One burst against server s for a new prompt; its figures (printed unless quiet)."""
+        a = self.a
+        self.alive(s)
+        prompt = urllib.parse.quote("burst %s %s %s" % (a.tag, s, label))
+        path = ("/v1/images/generations?prompt=%s&size=256x256&seed=1" % prompt if s == "gencache"
+                else "/generate?prompt=%s&w=256&h=256&seed=1" % prompt)
+        m0 = metrics(a.gencache) if s == "gencache" else None
+        g0 = origin_generations(a.origin)
+        res = self.fire(self.base(s), path, a.burst)
+        time.sleep(0.2)  # a generation the answers did not wait for would show up here
+        g1 = origin_generations(a.origin)
+        ok = [r for r in res if r[0] == 200]
+        ends = sorted(r[3] for r in ok)
+        lat = [(r[3] - r[2]) * 1000 for r in ok]
+        lags = [(e - ends[0]) * 1000 for e in ends[1:]]
+        cache = {}
+        for r in res:
+            key = r[1] if r[0] == 200 else "HTTP %d" % r[0] if r[0] > 0 else "error " + r[1]
+            cache[key] = cache.get(key, 0) + 1
+        starts = [r[2] for r in ok]
+        rr = {"origin_calls": g1 - g0, "ok": len(ok), "answers": cache,
+              "first_ms": (ends[0] - min(starts)) * 1000 if ok else None,
+              "p50_ms": pct(lat, 50), "p99_ms": pct(lat, 99), "max_ms": max(lat) if lat else None,
+              "waiter_p50_ms": pct(lags, 50), "waiter_p99_ms": pct(lags, 99)}
+        server = ""
+        if s == "gencache":
+            # The node's own measure, free of this client's thread scheduling: from the result being
+            # there to each waiter's answer written (gencache_waiter_lag_seconds, a histogram), the
+            # difference of the scrapes before and after this round.
+            rr.update(lag_histogram_delta(m0, metrics(a.gencache), "gencache_waiter_lag_seconds"))
+            server = ("  server-side waiters (%s): within 5 ms %s, p50 %s / p99 %s ms (bucket-interpolated), mean %s ms"
+                      % (f(rr["server_waiters"], "%d"), f(rr["server_within_5ms"], "%.0f%%"),
+                         f(rr["server_waiter_p50_ms"]), f(rr["server_waiter_p99_ms"]), f(rr["server_waiter_mean_ms"])))
+        if not quiet:
+            print("  %-10s %-8s origin calls %d  answers %s  first answer %s ms  latency p50 %s / p99 %s ms  "
+                  "waiters after the first: p50 %s / p99 %s ms%s"
+                  % (label, s, rr["origin_calls"], " ".join("%s=%d" % kv for kv in sorted(cache.items())),
+                     f(rr["first_ms"]), f(rr["p50_ms"]), f(rr["p99_ms"]), f(rr["waiter_p50_ms"]), f(rr["waiter_p99_ms"]),
+                     server), flush=True)
+        if len(ok) != a.burst:
+            self.problem("%s burst %s: %d of %d answers were 200" % (s, label, len(ok), a.burst))
+        if s == "gencache" and rr["origin_calls"] != 1:
+            self.problem("gencache burst %s: %d origin calls for %d identical requests (expected 1)"
+                         % (label, rr["origin_calls"], a.burst))
+        return rr
 
     # --- phase 3: Zipf ----------------------------------------------------------------------------
 
@@ -784,7 +824,10 @@ def main():
     server_args(p)
     p.add_argument("--burst", type=int, default=200)
     p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--warmup-rounds", type=int, default=0)
+    p.add_argument("--warmup-rounds", type=int, default=0, help="uncounted gencache rounds at least")
+    p.add_argument("--warmup-max-rounds", type=int, default=200, help="uncounted gencache rounds at most")
+    p.add_argument("--warmup-jit-ms", type=float, default=15,
+                   help="warm-up ends when the JIT used at most this CPU (ms) a round; 0 = just --warmup-rounds")
     p.add_argument("--delay-ms", type=int, default=300)
     p.add_argument("--image-bytes", type=int, default=102400)
     p = sub.add_parser("zipf")

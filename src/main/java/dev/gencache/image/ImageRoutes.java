@@ -3,6 +3,7 @@ package dev.gencache.image;
 import dev.gencache.http.JsonBodies;
 import dev.gencache.http.Problem;
 import dev.gencache.http.ProblemException;
+import dev.gencache.http.TcpCork;
 import dev.gencache.http.Routes;
 import dev.gencache.store.CacheEntry;
 import dev.gencache.store.ImageBlob;
@@ -153,7 +154,7 @@ public final class ImageRoutes implements Routes {
         .set(X_CACHE_KEY, blob.id())
         .set(HttpHeaders.AGE, Long.toString(ageSeconds(blob.createdAt())))
         .set(HttpHeaders.CACHE_CONTROL, IMMUTABLE);
-    sendBytes(request, blob);
+    sendBytes(request, blob, TcpCork.NONE);
   }
 
   private void sendJson(RoutingContext ctx, GenerationCall call, CacheResult result) {
@@ -184,7 +185,10 @@ public final class ImageRoutes implements Routes {
     } else {
       headers.set(X_CACHE_KEY, result.key()).set(HttpHeaders.CACHE_CONTROL, NO_STORE);
     }
-    sendBytes(request, image);
+    // A burst's waiters are answered back to back on their event loop, each answer delaying the rest:
+    // there one segment and one client wake-up fewer per answer is worth the cork's two system calls.
+    // A hit's answer is not corked: in alternating runs (100 KB, 64 connections) that raised its p99.
+    sendBytes(request, image, result.status() == CacheStatus.COALESCED ? TcpCork.of(request) : TcpCork.NONE);
   }
 
   private static MultiMap cacheHeaders(HttpServerResponse response, CacheResult result, long age) {
@@ -194,8 +198,8 @@ public final class ImageRoutes implements Routes {
         .set(HttpHeaders.AGE, Long.toString(age));
   }
 
-  /** Writes an image with its strong ETag, or 304 when the client already holds it. */
-  private void sendBytes(HttpServerRequest request, ImageBlob image) {
+  /** Writes an image with its strong ETag, or 304 when the client already holds it; a file's send inside {@code cork}. */
+  private void sendBytes(HttpServerRequest request, ImageBlob image, TcpCork cork) {
     HttpServerResponse response = request.response();
     AnswerHeaders.OfImage values = answerHeaders.of(image);
     response.putHeader(HttpHeaders.ETAG, values.etag());
@@ -208,7 +212,7 @@ public final class ImageRoutes implements Routes {
     if (request.method() == HttpMethod.HEAD) {
       response.end();
     } else {
-      ready.send(response, image);
+      ready.send(response, image, cork);
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.gencache.image;
 
+import dev.gencache.http.TcpCork;
 import dev.gencache.store.ImageBlob;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
@@ -80,13 +81,22 @@ public final class ReadyImages implements AutoCloseable {
 
   /** Writes {@code blob}'s bytes as the whole body of {@code response}, whose headers are set already. */
   public void send(HttpServerResponse response, ImageBlob blob) {
+    send(response, blob, TcpCork.NONE);
+  }
+
+  /**
+   * As {@link #send(HttpServerResponse, ImageBlob)}, and a send from a file (headers, then
+   * {@code sendfile}) is written inside {@code cork}. From memory, headers and body already leave in
+   * one {@code writev}, so the cork would only cost its two system calls there.
+   */
+  public void send(HttpServerResponse response, ImageBlob blob, TcpCork cork) {
     Ready ready = acquire(blob);
     if (ready == null) {
       response.end(Buffer.buffer(blob.bytes())); // too big to be worth a slot (or the level is off)
     } else if (ready.file == null) {
       response.end(ready.body);
     } else {
-      response.sendFile(ready.file, 0, blob.bytes().length).onComplete(ar -> release(ready));
+      cork.around(() -> response.sendFile(ready.file, 0, blob.bytes().length).onComplete(ar -> release(ready)));
     }
   }
 
