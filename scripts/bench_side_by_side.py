@@ -506,8 +506,8 @@ class Bench:
         --warmup-rounds, then until the JIT compiler threads used at most --warmup-jit-ms CPU a round
         over the last BURST_JIT_WINDOW rounds, at most --warmup-max-rounds. The hit warm-up does not
         cover that path (routing, the future chain, the single-flight): on a node that had served hits
-        for minutes, C2 still took 100+ ms of the core each round for the first ~40 rounds, and the
-        share of waiters answered within 5 ms rose from ~45% to ~90% as it went quiet (README). Printed
+        for minutes, C2 still took 96-147 ms of the core in each of the first 20 rounds, and the share
+        of waiters answered within 5 ms rose from 34-56% to 70-85% as it went quiet (README). Printed
         ten rounds to a line; nginx has no JIT."""
         a = self.a
         pid = self.a.gencache_pid
