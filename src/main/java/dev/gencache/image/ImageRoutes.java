@@ -3,8 +3,8 @@ package dev.gencache.image;
 import dev.gencache.http.JsonBodies;
 import dev.gencache.http.Problem;
 import dev.gencache.http.ProblemException;
-import dev.gencache.http.TcpCork;
 import dev.gencache.http.Routes;
+import dev.gencache.http.TcpCork;
 import dev.gencache.store.CacheEntry;
 import dev.gencache.store.ImageBlob;
 import io.vertx.core.Future;
@@ -198,7 +198,10 @@ public final class ImageRoutes implements Routes {
         .set(HttpHeaders.AGE, Long.toString(age));
   }
 
-  /** Writes an image with its strong ETag, or 304 when the client already holds it; a file's send inside {@code cork}. */
+  /**
+   * Writes an image with its strong ETag, or 304 when the client already holds it; a send from a file
+   * inside {@code cork}.
+   */
   private void sendBytes(HttpServerRequest request, ImageBlob image, TcpCork cork) {
     HttpServerResponse response = request.response();
     AnswerHeaders.OfImage values = answerHeaders.of(image);

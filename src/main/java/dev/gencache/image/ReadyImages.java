@@ -79,15 +79,11 @@ public final class ReadyImages implements AutoCloseable {
     this.fileWriter = fileWriter;
   }
 
-  /** Writes {@code blob}'s bytes as the whole body of {@code response}, whose headers are set already. */
-  public void send(HttpServerResponse response, ImageBlob blob) {
-    send(response, blob, TcpCork.NONE);
-  }
-
   /**
-   * As {@link #send(HttpServerResponse, ImageBlob)}, and a send from a file (headers, then
-   * {@code sendfile}) is written inside {@code cork}. From memory, headers and body already leave in
-   * one {@code writev}, so the cork would only cost its two system calls there.
+   * Writes {@code blob}'s bytes as the whole body of {@code response}, whose headers are set already.
+   * A send from a file (headers, then {@code sendfile}) is written inside {@code cork}; from memory,
+   * headers and body already leave in one {@code writev}, so a cork would only cost its two system
+   * calls there.
    */
   public void send(HttpServerResponse response, ImageBlob blob, TcpCork cork) {
     Ready ready = acquire(blob);

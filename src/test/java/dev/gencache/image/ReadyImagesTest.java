@@ -2,6 +2,7 @@ package dev.gencache.image;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gencache.http.TcpCork;
 import dev.gencache.store.ImageBlob;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -38,7 +39,7 @@ class ReadyImagesTest {
     HttpServer server = vertx.createHttpServer().requestHandler(req -> {
       ImageBlob blob = blobs.get(req.path().substring(1));
       req.response().putHeader("Content-Length", Integer.toString(blob.bytes().length));
-      ready.send(req.response(), blob);
+      ready.send(req.response(), blob, TcpCork.NONE);
     }).listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
     client = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions().setDefaultHost("127.0.0.1")
         .setDefaultPort(server.actualPort()));
