@@ -511,28 +511,33 @@ class Bench:
         ten rounds to a line; nginx has no JIT."""
         a = self.a
         pid = self.a.gencache_pid
+        most = max(a.warmup_rounds, a.warmup_max_rounds)
         done, group = [], []
-        quiet = lambda: (len(done) >= max(a.warmup_rounds, BURST_JIT_WINDOW)
-                         and sum(r["jit_ms"] for r in done[-BURST_JIT_WINDOW:]) <= a.warmup_jit_ms * BURST_JIT_WINDOW)
-        while len(done) < max(a.warmup_rounds, a.warmup_max_rounds):
-            if len(done) >= a.warmup_rounds and (a.warmup_jit_ms <= 0 or quiet()):
-                break
+
+        def quiet():
+            last = done[-BURST_JIT_WINDOW:]
+            return (a.warmup_jit_ms <= 0 or len(last) == BURST_JIT_WINDOW
+                    and sum(r["jit_ms"] for r in last) <= a.warmup_jit_ms * BURST_JIT_WINDOW)
+
+        def settled():
+            return len(done) >= a.warmup_rounds and quiet()
+
+        while len(done) < most and not settled():
             before = jit_ticks(pid)
             rr = self.burst_round("gencache", "warm-up %d" % (len(done) + 1), quiet=True)
             rr["jit_ms"] = (jit_ticks(pid) - before) * 1000.0 / CLK_TCK
             done.append(rr)
             group.append(rr)
-            if len(group) == 10 or len(done) == max(a.warmup_rounds, a.warmup_max_rounds) \
-                    or (len(done) >= a.warmup_rounds and (a.warmup_jit_ms <= 0 or quiet())):
+            if len(group) == 10 or len(done) == most or settled():
                 print("  warm-up  rounds %d-%d gencache: within 5 ms %s, mean lag %s ms, latency p99 %s ms (medians); "
                       "JIT %s ms a round (mean)"
                       % (len(done) - len(group) + 1, len(done), f(median([r["server_within_5ms"] for r in group]), "%.0f%%"),
                          f(median([r["server_waiter_mean_ms"] for r in group])), f(median([r["p99_ms"] for r in group])),
                          f(sum(r["jit_ms"] for r in group) / len(group), "%.0f")), flush=True)
                 group = []
-        if a.warmup_jit_ms > 0 and len(done) >= a.warmup_rounds and not quiet():
+        if not settled():
             print("  warm-up  gencache not quiet after %d rounds" % len(done), flush=True)
-        self.data.setdefault("warmup", {})["burst"] = {"rounds": len(done), "settled": a.warmup_jit_ms <= 0 or quiet()}
+        self.data.setdefault("warmup", {})["burst"] = {"rounds": len(done), "settled": settled()}
         return done
 
     def burst_round(self, s, label, quiet=False):
