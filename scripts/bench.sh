@@ -17,16 +17,22 @@
 #      alternating runs (gencache, nginx, gencache, ...) of
 #      `wrk -t1 -c64 -d<seconds> --latency`: req/s, p50, p99, and CPU µs per request of the server
 #      process(es) (utime+stime from /proc before and after each run, / requests); medians
-#   2. cold burst: 200 identical requests for a new prompt, released together (200 Python threads and
-#      a barrier), origin delay 300 ms; first uncounted gencache warm-up rounds, printed ten to a line
+#   2. cold burst: 200 identical requests for a new prompt on 200 new connections, written back to back
+#      by scripts/bench/burst_client.c (compiled here with gcc; one thread reading the answers with epoll,
+#      so that the client reads them as fast as a server writes them), origin delay 300 ms; first
+#      uncounted gencache warm-up rounds, printed ten to a line
 #      (the hit warm-up does not compile the waiters' answer path, and the JIT shares the event loop's
 #      core): at least --burst-warmup, then until the JIT used at most 15 ms of CPU a round over the
 #      last 10 rounds, at most --burst-warmup-max; then --burst-rounds
-#      rounds per server, alternating: origin generations per burst, overall p50/p99, and the
-#      waiters' lag after the first answer p50/p99 (client-side), plus gencache's own server-side
+#      rounds per server, alternating: origin generations per burst, overall p50/p99, the
+#      waiters' lag after the first answer p50/p99 (client-side), the waiters' answers after the
+#      generation completed (the origin's last byte written, its /stats last_done_monotonic, on the
+#      client's clock): p50/p99/max and the share within 5 ms, plus gencache's own server-side
 #      waiter lag per round (the gencache_waiter_lag_seconds histogram between two scrapes: the share
 #      answered within 5 ms, p50/p99 interpolated in its buckets, mean).
-#      nginx's proxy_cache_lock waiters poll every 500 ms, so expect ~500 ms there
+#      nginx's proxy_cache_lock waiters poll every 500 ms, so expect ~500 ms there. Last, the floor
+#      those figures compare with: the same burst for an image both have cached (30 uncounted
+#      gencache runs, then 5 alternating runs each): the median and last answer after the first request
 #   3. Zipf: --zipf-prompts prompts (exponent --zipf-s), --zipf-requests requests from wrk
 #      (scripts/bench/zipf.lua, 1 thread, 16 connections), images of --zipf-bytes, origin delay 20 ms,
 #      and a cache smaller than the working set: gencache is restarted with
@@ -37,7 +43,7 @@
 #      and gencache's heap afterwards. The restarted node's hit path is warmed up first, as in phase 1
 # then a summary table and, as the last line,
 #   RATIO gencache/nginx: hit100k req/s X, p99 Y, cpu/req Z; hit10k ...; burst origin calls A vs B,
-#   waiter p50 C vs D ms; zipf hit ratio E vs F
+#   waiters after the generation p50 ..., waiter p50 C vs D ms, burst of hits ...; zipf hit ratio E vs F
 # Differences under ~20% are noise on these machines; that is why both run in one run, alternating.
 #
 #   scripts/bench.sh [--quick] [--build] [--seconds 10] [--runs 5] [--warmup 5] [--warmup-max-runs 60] [--delay-ms 300]
@@ -115,17 +121,21 @@ wanted() { [[ ,$phases, == *,$1,* ]]; }
 [ "$budget_mb" -ge 16 ] || { echo "$me: --budget-mb must be at least 16 (gencache's minimum)" >&2; exit 2; }
 
 # --- tools ----------------------------------------------------------------------------------------
-if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then
+missing=()
+for tool in wrk nginx gcc; do
+  command -v $tool >/dev/null || missing+=($tool)
+done
+if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" = 0 ] || sudo=sudo
-  command -v apt-get >/dev/null || { echo "$me: wrk and nginx are required and apt-get is not available" >&2; exit 2; }
-  echo "installing wrk and nginx (apt-get) ..." >&2
+  command -v apt-get >/dev/null || { echo "$me: ${missing[*]} required and apt-get is not available" >&2; exit 2; }
+  echo "installing ${missing[*]} (apt-get) ..." >&2
   timeout 600 $sudo apt-get update -qq \
-    && DEBIAN_FRONTEND=noninteractive timeout 600 $sudo apt-get install -y -qq --no-install-recommends wrk nginx >/dev/null \
-    || { echo "$me: installing wrk and nginx failed" >&2; exit 2; }
+    && DEBIAN_FRONTEND=noninteractive timeout 600 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+    || { echo "$me: installing ${missing[*]} failed" >&2; exit 2; }
 fi
 # The Debian package starts a system nginx on port 80; that one is not ours and is left alone.
-for tool in python3 curl taskset timeout wrk nginx java; do
+for tool in python3 curl taskset timeout wrk nginx gcc java; do
   command -v $tool >/dev/null || { echo "$me: $tool is required" >&2; exit 2; }
 done
 [ "$(nproc)" -ge 2 ] || { echo "$me: needs 2 CPUs (server on CPU 1, load on CPU 0), have $(nproc)" >&2; exit 2; }
@@ -282,9 +292,10 @@ if wanted hit; then
 fi
 
 if wanted burst; then
-  step $(( burst_rounds * 2 * 70 + burst_warmup_max * 10 + burst_warmup * 60 + 60 )) "${py[@]}" burst --gencache "$gencache" \
+  gcc -O2 -o "$dir/burst_client" scripts/bench/burst_client.c || { echo "$me: compiling the burst client failed" >&2; exit 2; }
+  step $(( burst_rounds * 2 * 70 + burst_warmup_max * 10 + burst_warmup * 60 + 180 )) "${py[@]}" burst --gencache "$gencache" \
     --gencache-pid "$node_pid" --burst "$burst" --rounds "$burst_rounds" --warmup-rounds "$burst_warmup" \
-    --warmup-max-rounds "$burst_warmup_max" --delay-ms "$delay_ms" --image-bytes 102400 || exit $?
+    --warmup-max-rounds "$burst_warmup_max" --delay-ms "$delay_ms" --image-bytes 102400 --burst-client "$dir/burst_client" || exit $?
 fi
 
 # Zipf: a fresh node whose byte budget is smaller than the working set.

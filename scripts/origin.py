@@ -20,7 +20,9 @@ Generation (every answer comes after the current delay, failures too):
 Control:
   GET  /stats        {"generations", "requests", "failures_served", "mode", "delay_ms", "size_bytes",
                       "service_ms": {"n", "p50", "p99", "max"}} (service times of the last 10,000
-                      generations, from reading the request to the last byte written, delay included)
+                      generations, from reading the request to the last byte written, delay included),
+                     "last_done_monotonic" (time.monotonic() when the last generation's answer was
+                     written: CLOCK_MONOTONIC, which every process of the machine shares; null before any)
   POST /stats/reset  clears the service-time window (the counters keep counting)
   POST /mode?fail=500        every generation answers 500 with a JSON error body (any 400..599); fail=0 restores
   POST /mode?delay_ms=N      changes the delay (0..600000)
@@ -101,6 +103,7 @@ class State:
         self.requests = 0
         self.failures_served = 0
         self.service_ms = collections.deque(maxlen=10000)
+        self.last_done = None  # time.monotonic() when the last generation's answer was written
 
     def snapshot(self):
         with self.lock:
@@ -112,6 +115,7 @@ class State:
                 "mode": "fail=%d" % self.fail if self.fail else "normal",
                 "delay_ms": self.delay_ms,
                 "size_bytes": self.size_bytes,
+                "last_done_monotonic": self.last_done,
                 "service_ms": {"n": len(times), "p50": pct(times, 50), "p99": pct(times, 99),
                                "max": round(times[-1], 3) if times else None},
             }
@@ -253,10 +257,12 @@ class Handler(BaseHTTPRequestHandler):
             images = produce()
         except BadRequest as e:
             return self.error(400, str(e))
+        done = time.monotonic()
         with s.lock:
             s.generations += images
             s.requests += 1
             s.service_ms.append((time.perf_counter() - t0) * 1000.0)
+            s.last_done = done
 
     def answer_image(self, prompt, w, h, seed):
         data = png(prompt, w, h, seed, self.state.size_bytes)
