@@ -606,6 +606,8 @@ class Bench:
         # the generation (hashing, the first-level file, the two stores) and this client's reading.
         done = origin_stats.get("last_done_monotonic")
         after = sorted((r[3] - done) * 1000 for r in ok if r[1] != "MISS") if done and g1 - g0 == 1 else []
+        miss = [r[3] for r in ok if r[1] == "MISS"]
+        rr.update({"origin_done": done, "miss_end": miss[0] if miss else None})
         rr.update({"after_gen_p50_ms": pct(after, 50), "after_gen_p99_ms": pct(after, 99),
                    "after_gen_max_ms": after[-1] if after else None,
                    "after_gen_within_5ms": 100.0 * sum(1 for x in after if x <= 5.0) / len(after) if after else None})
