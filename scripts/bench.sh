@@ -17,9 +17,14 @@
 #      alternating runs (gencache, nginx, gencache, ...) of
 #      `wrk -t1 -c64 -d<seconds> --latency`: req/s, p50, p99, and CPU µs per request of the server
 #      process(es) (utime+stime from /proc before and after each run, / requests); medians
-#   2. cold burst: 200 identical requests for a new prompt on 200 new connections, written back to back
+#   2. cold burst, for 100 KB and then 10 KB images (--burst-sizes): 200 identical requests for a new
+#      prompt on 200 new connections, written back to back
 #      by scripts/bench/burst_client.c (compiled here with gcc; one thread reading the answers with epoll,
-#      so that the client reads them as fast as a server writes them), origin delay 300 ms; first
+#      so that the client reads them as fast as a server writes them), origin delay 300 ms. First
+#      --generation-warmup uncounted generations of distinct prompts (10 KB, origin delay 0), and a
+#      tenth as many at each size: a burst runs the node's generation path (generator call, hashing,
+#      the stores, the announcement) once, and after a hundred warm-up bursts it still ran in the
+#      interpreter; these bring the node where one is after generating a few thousand images. Then
 #      uncounted gencache warm-up rounds, printed ten to a line
 #      (the hit warm-up does not compile the waiters' answer path, and the JIT shares the event loop's
 #      core): at least --burst-warmup, then until the JIT used at most 15 ms of CPU a round over the
@@ -48,11 +53,12 @@
 #
 #   scripts/bench.sh [--quick] [--build] [--seconds 10] [--runs 5] [--warmup 5] [--warmup-max-runs 60] [--delay-ms 300]
 #                    [--burst 200] [--burst-rounds 5] [--burst-warmup 10] [--burst-warmup-max 200]
+#                    [--burst-sizes 102400,10240] [--generation-warmup 6000]
 #                    [--zipf-requests 20000] [--zipf-prompts 1000]
 #                    [--zipf-s 1.0] [--zipf-bytes 102400] [--budget-mb 32] [--cluster-mb 0]
 #                    [--nginx-zipf-inactive 1d] [--phases hit,burst,zipf]
 #   --quick   smoke run: 1 run of 3 s per server and size, 2 s warm-up runs (at most 8), 2 burst warm-up
-#             rounds (whatever the JIT does) and 1 counted, 3000 Zipf requests
+#             rounds (whatever the JIT does) and 1 counted, 600 warm-up generations, 3000 Zipf requests
 #   --nginx-zipf-inactive  `inactive` of nginx's Zipf zone. nginx's cache manager enforces max_size only
 #             when it wakes, and with inactive=1d it sleeps through the whole phase, so nginx's Zipf
 #             cache is in effect unbounded (the report says so, with its peak size); a short value
@@ -78,13 +84,13 @@ cd "$root"
 me=bench.sh
 
 seconds=10 runs=5 warmup=5 warmup_max_runs=60 delay_ms=300 burst=200 burst_rounds=5 burst_warmup=10
-burst_warmup_max=200 zipf_requests=20000 zipf_prompts=1000 zipf_s=1.0 zipf_bytes=102400 budget_mb=32 cluster_mb=0
+burst_warmup_max=200 burst_sizes=102400,10240 generation_warmup=6000 zipf_requests=20000 zipf_prompts=1000 zipf_s=1.0 zipf_bytes=102400 budget_mb=32 cluster_mb=0
 nginx_zipf_inactive=1d phases=hit,burst,zipf
 build=0
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case $1 in
-    --quick) seconds=3 runs=1 warmup=2 warmup_max_runs=8 burst_rounds=1 burst_warmup=2 burst_warmup_max=2 zipf_requests=3000 ;;
+    --quick) seconds=3 runs=1 warmup=2 warmup_max_runs=8 burst_rounds=1 burst_warmup=2 burst_warmup_max=2 generation_warmup=600 zipf_requests=3000 ;;
     --build) build=1 ;;
     --seconds) seconds=$2; shift ;;
     --runs) runs=$2; shift ;;
@@ -95,6 +101,8 @@ while [ $# -gt 0 ]; do
     --burst-rounds) burst_rounds=$2; shift ;;
     --burst-warmup) burst_warmup=$2; shift ;;
     --burst-warmup-max) burst_warmup_max=$2; shift ;;
+    --burst-sizes) burst_sizes=$2; shift ;;
+    --generation-warmup) generation_warmup=$2; shift ;;
     --zipf-requests) zipf_requests=$2; shift ;;
     --zipf-prompts) zipf_prompts=$2; shift ;;
     --zipf-s) zipf_s=$2; shift ;;
@@ -108,13 +116,14 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-for v in seconds runs warmup warmup_max_runs delay_ms burst burst_rounds burst_warmup burst_warmup_max zipf_requests zipf_prompts zipf_bytes budget_mb cluster_mb; do
+for v in seconds runs warmup warmup_max_runs delay_ms burst burst_rounds generation_warmup burst_warmup burst_warmup_max zipf_requests zipf_prompts zipf_bytes budget_mb cluster_mb; do
   [[ ${!v} =~ ^[0-9]+$ ]] || { echo "$me: --${v//_/-} must be a whole number, was '${!v}'" >&2; exit 2; }
 done
 [[ $nginx_zipf_inactive =~ ^[0-9]+[smhd]?$ ]] || { echo "$me: --nginx-zipf-inactive must be an nginx time like 10s or 1d" >&2; exit 2; }
 [[ $phases =~ ^(hit|burst|zipf)(,(hit|burst|zipf))*$ ]] || { echo "$me: --phases takes hit, burst and/or zipf, comma-separated" >&2; exit 2; }
 # True when phase $1 was asked for.
 wanted() { [[ ,$phases, == *,$1,* ]]; }
+[[ $burst_sizes =~ ^[0-9]+(,[0-9]+)*$ ]] || { echo "$me: --burst-sizes takes image sizes in bytes, comma-separated" >&2; exit 2; }
 [[ $zipf_s =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "$me: --zipf-s must be a number, was '$zipf_s'" >&2; exit 2; }
 [ "$runs" -ge 1 ] && [ "$seconds" -ge 1 ] && [ "$burst" -ge 2 ] && [ "$burst" -le 1000 ] \
   || { echo "$me: need --runs >= 1, --seconds >= 1, --burst 2..1000" >&2; exit 2; }
@@ -293,9 +302,11 @@ fi
 
 if wanted burst; then
   gcc -O2 -o "$dir/burst_client" scripts/bench/burst_client.c || { echo "$me: compiling the burst client failed" >&2; exit 2; }
-  step $(( burst_rounds * 2 * 70 + burst_warmup_max * 10 + burst_warmup * 60 + 180 )) "${py[@]}" burst --gencache "$gencache" \
+  n_sizes=$(( $(tr -cd , <<< "$burst_sizes" | wc -c) + 1 ))
+  step $(( n_sizes * (burst_rounds * 2 * 70 + burst_warmup_max * 10 + burst_warmup * 60 + 180) + 300 )) "${py[@]}" burst --gencache "$gencache" \
     --gencache-pid "$node_pid" --burst "$burst" --rounds "$burst_rounds" --warmup-rounds "$burst_warmup" \
-    --warmup-max-rounds "$burst_warmup_max" --delay-ms "$delay_ms" --image-bytes 102400 --burst-client "$dir/burst_client" || exit $?
+    --warmup-max-rounds "$burst_warmup_max" --delay-ms "$delay_ms" --sizes "$burst_sizes" --burst-client "$dir/burst_client" \
+    --lua scripts/bench/zipf.lua --generation-warmup "$generation_warmup" || exit $?
 fi
 
 # Zipf: a fresh node whose byte budget is smaller than the working set.

@@ -12,7 +12,8 @@ Every loop is bounded in count and in time.
                                      [--jit-quiet 0.005] [--connections 64]
   bench_side_by_side.py COMMON burst --gencache URL --gencache-pid PID [--burst 200] [--rounds 3]
                                      [--warmup-rounds 0] [--warmup-max-rounds 200] [--warmup-jit-ms 15]
-                                     [--delay-ms 300] [--image-bytes 102400] --burst-client BINARY
+                                     [--delay-ms 300] [--sizes 102400,10240] [--generation-warmup 6000]
+                                     --burst-client BINARY --lua scripts/bench/zipf.lua
   bench_side_by_side.py COMMON zipf  --gencache URL --gencache-pid PID --lua scripts/bench/zipf.lua
                                      [--requests 20000] [--prompts 1000] [--zipf-s 1.0]
                                      [--image-bytes 102400] [--budget-mb 32] [--max-seconds 240]
@@ -30,7 +31,10 @@ hit    per image size, one prompt, primed on both (the second request must be a 
        before and after the run, divided by the requests wrk counted). Medians over the runs.
 cpu    counts every thread of the server process, GC and Hazelcast's included; the resolution is one
        clock tick (10 ms) per run, far below the seconds of CPU a run uses.
-burst  per round and server, the burst client (scripts/bench/burst_client.c) opens --burst connections,
+burst  per image size of --sizes. First --generation-warmup uncounted generations of distinct prompts
+       (10 KB, origin delay 0, wrk with zipf.lua), and a tenth of it at each size: a burst runs the
+       node's generation path once, and without them it still ran in the interpreter after a hundred
+       warm-up bursts. Then per round and server, the burst client (scripts/bench/burst_client.c) opens --burst connections,
        then writes the same request for a new prompt on each, back to back, and reads the answers with
        epoll: origin generations during the burst (/stats), latency from each request written p50/p99,
        when the first answer came, the waiters' lag (each answer after the first one) p50/p99, and the
@@ -67,6 +71,7 @@ import urllib.parse
 now = time.monotonic  # CLOCK_MONOTONIC: the origin's last_done_monotonic is on the same clock
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 SERVERS = ("gencache", "nginx")
+GENERATION_WARMUP_BYTES = 10240  # image size of the main generation warm-up: thousands fit in memory
 BURST_JIT_WINDOW = 10  # rounds the burst warm-up's JIT rule looks back over
 
 
@@ -467,17 +472,57 @@ class Bench:
         return results
 
     def burst(self):
+        """The cold burst for each of --sizes: the waiters' answers include the transmission of every
+        earlier answer on the server's one core, so a small image shows how soon a waiter is woken and
+        a large one how long the answers take to write (the floor, a burst of hits, says how long)."""
         a = self.a
-        origin_mode(a.origin, delay_ms=a.delay_ms, size_bytes=a.image_bytes)
-        print("=== cold burst: %d identical requests on new connections, written back to back, origin delay %d ms, %s images, %d round(s) "
-              "after %d-%d uncounted gencache warm-up rounds (until its JIT used at most %g ms a round over %d rounds)"
-              % (a.burst, a.delay_ms, size_label(a.image_bytes), a.rounds, a.warmup_rounds,
+        sizes = [int(x) for x in a.sizes.split(",")]
+        self.data["burst"] = {}
+        if a.generation_warmup > 0:
+            self.generation_warm_up(GENERATION_WARMUP_BYTES, a.generation_warmup)
+        for size in sizes:
+            if a.generation_warmup > 0:
+                self.generation_warm_up(size, max(1, a.generation_warmup // 10))
+            self.burst_size(size)
+
+    def generation_warm_up(self, size, n):
+        """n generations of distinct prompts (origin delay 0), uncounted, so that the node's generation
+        path (generator call, hashing, the two stores, the finish announcement, the dispatch) is
+        compiled as on a node that has generated thousands of images. A burst runs that path once:
+        after a hundred warm-up bursts it still ran in the interpreter, and the MISS left 3.4-6 ms
+        after the origin's last byte (README). Driven by wrk with zipf.lua over 10^6 prompts, s = 0."""
+        a = self.a
+        self.alive("gencache")
+        origin_mode(a.origin, delay_ms=0, size_bytes=size)
+        fmt = "/v1/images/generations?prompt=genwarm-%s-%s-%%d&size=256x256&seed=1" % (a.tag, size_label(size))
+        g0 = origin_generations(a.origin)
+        before = jit_ticks(a.gencache_pid)
+        t0 = now()
+        text = wrk(self.base("gencache") + "/", 120, 8, ["-s", a.lua], [1000000, 0, n, int(t0 * 1000) % 100000, fmt],
+                   limit=180)
+        wall = now() - t0
+        gens = origin_generations(a.origin) - g0
+        jit_ms = (jit_ticks(a.gencache_pid) - before) * 1000.0 / CLK_TCK
+        print("  warm-up  generations, %s images: %d in %.1f s (%.0f a second), JIT %.0f ms"
+              % (size_label(size), gens, wall, gens / wall if wall else 0, jit_ms), flush=True)
+        if gens < n * 0.9:
+            self.problem("generation warm-up: %d origin calls for %d requests of distinct prompts" % (gens, n))
+        self.data.setdefault("warmup", {}).setdefault("generations", []).append(
+            {"size": size, "generations": gens, "seconds": wall, "jit_ms": jit_ms})
+
+    def burst_size(self, size):
+        a = self.a
+        label = size_label(size)
+        origin_mode(a.origin, delay_ms=a.delay_ms, size_bytes=size)
+        print("=== cold burst, %s images: %d identical requests on new connections, written back to back, origin delay %d ms, "
+              "%d round(s) after %d-%d uncounted gencache warm-up rounds (until its JIT used at most %g ms a round over %d rounds)"
+              % (label, a.burst, a.delay_ms, a.rounds, a.warmup_rounds,
                  max(a.warmup_rounds, a.warmup_max_rounds), a.warmup_jit_ms, BURST_JIT_WINDOW), flush=True)
         rounds = {s: [] for s in SERVERS}
-        rounds["gencache_warmup"] = self.burst_warm_up()
+        rounds["gencache_warmup"] = self.burst_warm_up(label)
         for i in range(a.rounds):
             for s in SERVERS:
-                rounds[s].append(self.burst_round(s, "round %d" % (i + 1)))
+                rounds[s].append(self.burst_round(s, label, "round %d" % (i + 1)))
         out = {}
         for s in SERVERS:
             keys = ["origin_calls", "first_ms", "p50_ms", "p99_ms", "waiter_p50_ms", "waiter_p99_ms",
@@ -495,12 +540,13 @@ class Bench:
                      % (f(out[s]["server_within_5ms"], "%.0f%%"), f(out[s]["server_waiter_p50_ms"]),
                         f(out[s]["server_waiter_p99_ms"]))), flush=True)
         out["gencache_warmup_rounds"] = rounds["gencache_warmup"]
-        out["hit_burst"] = self.hit_burst()
+        out["hit_burst"] = self.hit_burst(label)
         out["n"] = a.burst
-        self.data["burst"] = out
+        out["image_bytes"] = size
+        self.data["burst"][label] = out
         self.save()
 
-    def burst_warm_up(self):
+    def burst_warm_up(self, size):
         """gencache bursts, uncounted, until its JIT has compiled the waiters' answer path: at least
         --warmup-rounds, then until the JIT compiler threads used at most --warmup-jit-ms CPU a round
         over the last BURST_JIT_WINDOW rounds, at most --warmup-max-rounds. The hit warm-up does not
@@ -523,7 +569,7 @@ class Bench:
 
         while len(done) < most and not settled():
             before = jit_ticks(pid)
-            rr = self.burst_round("gencache", "warm-up %d" % (len(done) + 1), quiet=True)
+            rr = self.burst_round("gencache", size, "warm-up %d" % (len(done) + 1), quiet=True)
             rr["jit_ms"] = (jit_ticks(pid) - before) * 1000.0 / CLK_TCK
             done.append(rr)
             group.append(rr)
@@ -536,15 +582,15 @@ class Bench:
                 group = []
         if not settled():
             print("  warm-up  gencache not quiet after %d rounds" % len(done), flush=True)
-        self.data.setdefault("warmup", {})["burst"] = {"rounds": len(done), "settled": settled()}
+        self.data.setdefault("warmup", {})["burst " + size] = {"rounds": len(done), "settled": settled()}
         return done
 
-    def burst_path(self, s, label):
-        prompt = urllib.parse.quote("burst %s %s %s" % (self.a.tag, s, label))
+    def burst_path(self, s, size, label):
+        prompt = urllib.parse.quote("burst %s %s %s %s" % (self.a.tag, size, s, label))
         return ("/v1/images/generations?prompt=%s&size=256x256&seed=1" % prompt if s == "gencache"
                 else "/generate?prompt=%s&w=256&h=256&seed=1" % prompt)
 
-    def hit_burst(self, warmup=30, runs=5):
+    def hit_burst(self, size, warmup=30, runs=5):
         """The floor the waiters' figures compare with: the same burst of requests for an image both
         servers have cached (round 1's), so no one waits for a generation. Times from the first request
         written to the median and the last answer read; gencache first gets uncounted warm-up runs
@@ -553,10 +599,10 @@ class Bench:
         out = {s: [] for s in SERVERS}
 
         def once(s):
-            res = self.fire(self.base(s), self.burst_path(s, "round 1"), a.burst)
+            res = self.fire(self.base(s), self.burst_path(s, size, "round 1"), a.burst)
             ok = [r for r in res if r[0] == 200]
             if len(ok) != a.burst or any(r[1] != "HIT" for r in ok):
-                self.problem("%s hit burst: %d of %d answers were 200 HIT" % (s, sum(1 for r in ok if r[1] == "HIT"), a.burst))
+                self.problem("%s hit burst %s: %d of %d answers were 200 HIT" % (s, size, sum(1 for r in ok if r[1] == "HIT"), a.burst))
             t0 = min((r[2] for r in ok), default=0.0)
             ends = sorted((r[3] - t0) * 1000 for r in ok)
             return {"p50_ms": pct(ends, 50), "last_ms": ends[-1] if ends else None}
@@ -576,11 +622,11 @@ class Bench:
                      " ".join("%s/%s" % (f(r["p50_ms"]), f(r["last_ms"])) for r in out[s])), flush=True)
         return summary
 
-    def burst_round(self, s, label, quiet=False):
+    def burst_round(self, s, size, label, quiet=False):
         """One burst against server s for a new prompt; its figures (printed unless quiet)."""
         a = self.a
         self.alive(s)
-        path = self.burst_path(s, label)
+        path = self.burst_path(s, size, label)
         m0 = metrics(a.gencache) if s == "gencache" else None
         g0 = origin_generations(a.origin)
         res = self.fire(self.base(s), path, a.burst)
@@ -629,10 +675,10 @@ class Bench:
                      f(rr["after_gen_within_5ms"], "%.0f%%"), f(rr["after_gen_p50_ms"]), f(rr["after_gen_p99_ms"]),
                      f(rr["after_gen_max_ms"]), server), flush=True)
         if len(ok) != a.burst:
-            self.problem("%s burst %s: %d of %d answers were 200" % (s, label, len(ok), a.burst))
+            self.problem("%s burst %s %s: %d of %d answers were 200" % (s, size, label, len(ok), a.burst))
         if s == "gencache" and rr["origin_calls"] != 1:
-            self.problem("gencache burst %s: %d origin calls for %d identical requests (expected 1)"
-                         % (label, rr["origin_calls"], a.burst))
+            self.problem("gencache burst %s %s: %d origin calls for %d identical requests (expected 1)"
+                         % (size, label, rr["origin_calls"], a.burst))
         return rr
 
     # --- phase 3: Zipf ----------------------------------------------------------------------------
@@ -757,23 +803,24 @@ class Bench:
             rows.append(("hit %s p99 ms" % label, f(g["p99_ms"], "%.2f"), f(n["p99_ms"], "%.2f"), ratio(g["p99_ms"], n["p99_ms"])))
             rows.append(("hit %s CPU us/request" % label, f(g["cpu_us_per_req"]), f(n["cpu_us_per_req"]),
                          ratio(g["cpu_us_per_req"], n["cpu_us_per_req"])))
-        b = d.get("burst")
-        if b:
+        bursts = d.get("burst") or {}
+        for label, b in bursts.items():
             g, n = b["gencache"], b["nginx"]
-            rows.append(("burst origin calls", f(g["origin_calls"], "%g"), f(n["origin_calls"], "%g"), None))
-            for k, name in (("first_ms", "burst first answer ms"), ("p50_ms", "burst latency p50 ms"), ("p99_ms", "burst latency p99 ms"),
-                            ("waiter_p50_ms", "burst waiter lag p50 ms"), ("waiter_p99_ms", "burst waiter lag p99 ms"),
-                            ("after_gen_p50_ms", "burst after generation p50 ms"),
-                            ("after_gen_p99_ms", "burst after generation p99 ms")):
-                rows.append((name, f(g[k]), f(n[k]), ratio(g[k], n[k])))
-            rows.append(("burst after generation within 5 ms", f(g.get("after_gen_within_5ms"), "%.0f%%"),
+            rows.append(("burst %s origin calls" % label, f(g["origin_calls"], "%g"), f(n["origin_calls"], "%g"), None))
+            for k, name in (("first_ms", "first answer ms"), ("p50_ms", "latency p50 ms"), ("p99_ms", "latency p99 ms"),
+                            ("waiter_p50_ms", "waiter lag p50 ms"), ("waiter_p99_ms", "waiter lag p99 ms"),
+                            ("after_gen_p50_ms", "after generation p50 ms"),
+                            ("after_gen_p99_ms", "after generation p99 ms")):
+                rows.append(("burst %s %s" % (label, name), f(g[k]), f(n[k]), ratio(g[k], n[k])))
+            rows.append(("burst %s after gen. within 5 ms" % label, f(g.get("after_gen_within_5ms"), "%.0f%%"),
                          f(n.get("after_gen_within_5ms"), "%.0f%%"), None))
             hb = b.get("hit_burst")
             if hb:
-                for k, name in (("p50_ms", "burst of hits: answers p50 ms"), ("last_ms", "burst of hits: last answer ms")):
-                    rows.append((name, f(hb["gencache"][k]), f(hb["nginx"][k]), ratio(hb["gencache"][k], hb["nginx"][k])))
-            rows.append(("burst node: waiters within 5 ms", f(g.get("server_within_5ms"), "%.0f%%"), "-", None))
-            rows.append(("burst node: waiter lag p50/p99 ms",
+                for k, name in (("p50_ms", "hits: answers p50 ms"), ("last_ms", "hits: last answer ms")):
+                    rows.append(("burst %s %s" % (label, name), f(hb["gencache"][k]), f(hb["nginx"][k]),
+                                 ratio(hb["gencache"][k], hb["nginx"][k])))
+            rows.append(("burst %s node: within 5 ms" % label, f(g.get("server_within_5ms"), "%.0f%%"), "-", None))
+            rows.append(("burst %s node: lag p50/p99 ms" % label,
                          "%s / %s" % (f(g.get("server_waiter_p50_ms")), f(g.get("server_waiter_p99_ms"))), "-", None))
         z = d.get("zipf")
         if z:
@@ -807,19 +854,18 @@ class Bench:
         for label in hit:
             parts.append("%s req/s %s, p99 %s, cpu/req %s" % ("hit" + label, hr(label, "rps"), hr(label, "p99_ms"),
                                                               hr(label, "cpu_us_per_req")))
-        if b:
-            parts.append("burst origin calls %s vs %s, waiters after the generation p50 %s vs %s ms (%s vs %s within 5 ms), "
+        for label, b in bursts.items():
+            g, n = b["gencache"], b["nginx"]
+            parts.append("burst%s origin calls %s vs %s, waiters after the generation p50 %s vs %s ms (%s vs %s within 5 ms), "
                          "waiter p50 %s vs %s ms (gencache server-side p50 %s ms, %s within 5 ms)"
-                         % (f(b["gencache"]["origin_calls"], "%g"), f(b["nginx"]["origin_calls"], "%g"),
-                            f(b["gencache"]["after_gen_p50_ms"]), f(b["nginx"]["after_gen_p50_ms"]),
-                            f(b["gencache"]["after_gen_within_5ms"], "%.0f%%"), f(b["nginx"]["after_gen_within_5ms"], "%.0f%%"),
-                            f(b["gencache"]["waiter_p50_ms"]), f(b["nginx"]["waiter_p50_ms"]),
-                            f(b["gencache"].get("server_waiter_p50_ms")),
-                            f(b["gencache"].get("server_within_5ms"), "%.0f%%")))
+                         % (label, f(g["origin_calls"], "%g"), f(n["origin_calls"], "%g"),
+                            f(g["after_gen_p50_ms"]), f(n["after_gen_p50_ms"]),
+                            f(g["after_gen_within_5ms"], "%.0f%%"), f(n["after_gen_within_5ms"], "%.0f%%"),
+                            f(g["waiter_p50_ms"]), f(n["waiter_p50_ms"]),
+                            f(g.get("server_waiter_p50_ms")), f(g.get("server_within_5ms"), "%.0f%%")))
             if b.get("hit_burst"):
-                parts.append("burst of %d hits last answer %s vs %s ms" % (
-                    b.get("n", 200), f(b["hit_burst"]["gencache"]["last_ms"]),
-                    f(b["hit_burst"]["nginx"]["last_ms"])))
+                parts.append("burst%s of %d hits last answer %s vs %s ms" % (
+                    label, b.get("n", 200), f(b["hit_burst"]["gencache"]["last_ms"]), f(b["hit_burst"]["nginx"]["last_ms"])))
         if z:
             parts.append("zipf hit ratio %s vs %s" % (f(z["gencache"]["hit_ratio"], "%.3f"), f(z["nginx"]["hit_ratio"], "%.3f")))
         print("RATIO gencache/nginx: " + "; ".join(parts), flush=True)
@@ -897,8 +943,11 @@ def main():
     p.add_argument("--warmup-jit-ms", type=float, default=15,
                    help="warm-up ends when the JIT used at most this CPU (ms) a round; 0 = just --warmup-rounds")
     p.add_argument("--delay-ms", type=int, default=300)
-    p.add_argument("--image-bytes", type=int, default=102400)
+    p.add_argument("--sizes", default="102400,10240", help="image sizes in bytes, comma-separated: a burst phase each")
     p.add_argument("--burst-client", required=True, help="the compiled scripts/bench/burst_client.c")
+    p.add_argument("--lua", required=True, help="scripts/bench/zipf.lua, which drives the generation warm-up")
+    p.add_argument("--generation-warmup", type=int, default=6000,
+                   help="uncounted generations of distinct prompts first (10 KB), then a tenth of it per size; 0 = none")
     p = sub.add_parser("zipf")
     server_args(p)
     p.add_argument("--lua", required=True)
