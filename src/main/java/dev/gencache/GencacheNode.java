@@ -180,7 +180,7 @@ public final class GencacheNode {
       ready = readyImages(vertx, config.cache());
       metrics.firstLevel(ready::bytes, ready::size, ready::files);
       ImageService service = new ImageService(vertx, store, flights, generators, metrics, clock, config.cache(),
-          config.generation().timeout(), accessLog, new HazelcastRefusalStore(vertx, hazelcast), ready::prepare);
+          config.generation().timeout(), accessLog, new HazelcastRefusalStore(vertx, hazelcast), ready);
       GenerationCallParser parser = new GenerationCallParser(generators.generatorByModel(), generators.fallback(),
           config.generation().defaultModel(), config.cache().lowercasePrompts(), config.cache().maxTtl());
       clusterRoutes = new ClusterRoutes(vertx, hazelcast, leadership, this::httpUrl);

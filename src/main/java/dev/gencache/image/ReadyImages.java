@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * instance the (fenced) store returned, so invalidation, fences and near-cache refreshes keep their
  * meaning: a blob the store no longer returns is never served from here, it only waits to age out.
  */
-public final class ReadyImages implements AutoCloseable {
+public final class ReadyImages implements ImagePreparation, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ReadyImages.class);
 
   /** An image ready to send: in direct memory, or in an open (unlinked) file with its sends counted. */
@@ -134,11 +134,19 @@ public final class ReadyImages implements AutoCloseable {
     return made;
   }
 
+  /** A large image's file is written by {@link #prepare}: file I/O, so never on an event loop. */
+  @Override
+  public boolean blocks(int bytes) {
+    return bytes <= maxBytes / 4 && wantsFile(bytes);
+  }
+
   /**
    * Makes {@code blob} ready before it is first sent, on the calling thread, which must not be an event
-   * loop: a large image's file is written now, so that the requests waiting for a new image (a
-   * coalesced burst) are all answered with {@code sendfile}. Small images are left to their first send.
+   * loop when {@link #blocks} says so for its size: a large image's file is written now, so that the
+   * requests waiting for a new image (a coalesced burst) are all answered with {@code sendfile}. Small
+   * images are left to their first send.
    */
+  @Override
   public void prepare(ImageBlob blob) {
     int size = blob.bytes().length;
     if (size > maxBytes / 4 || !wantsFile(size)) {

@@ -67,7 +67,7 @@ class CoalescedAnswersTest {
         new LocalSingleFlight<>(vertx, cache.coalesceWait(), cache.maxWaitersPerKey()),
         new GeneratorRegistry().register(generator, List.of("embedded"), 0.04),
         new GencacheMetrics(new SimpleMeterRegistry()), clock, cache, Duration.ofSeconds(10), new AccessLog(clock),
-        new InMemoryRefusalStore(clock), ready::prepare);
+        new InMemoryRefusalStore(clock), ready);
     GenerationCallParser parser = new GenerationCallParser(Map.of("embedded", "embedded"), "embedded", false,
         Duration.ofDays(30));
     ImageRoutes routes = new ImageRoutes(service, parser, clock, "", 1 << 20, ready);

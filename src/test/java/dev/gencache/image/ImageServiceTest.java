@@ -10,6 +10,7 @@ import dev.gencache.generate.GenerationFailedException;
 import dev.gencache.generate.GeneratorRegistry;
 import dev.gencache.metrics.GencacheMetrics;
 import dev.gencache.store.CacheEntry;
+import dev.gencache.store.ImageBlob;
 import dev.gencache.store.InMemoryImageStore;
 import dev.gencache.store.InMemoryRefusalStore;
 import dev.gencache.store.LocalSingleFlight;
@@ -62,18 +63,62 @@ class ImageServiceTest {
     return registry.get("gencache.requests").tag("result", result).counter().count();
   }
 
-  @Test
-  void newImagesAreHandedToThePreparationOffTheEventLoopBeforeTheAnswer() throws Exception {
-    List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** A preparation that records, per image, whether it ran on an event loop; blocks for images of {@code blockFrom} bytes on. */
+  private static final class RecordingPreparation implements ImagePreparation {
+    final List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final int blockFrom;
+
+    RecordingPreparation(int blockFrom) {
+      this.blockFrom = blockFrom;
+    }
+
+    @Override
+    public boolean blocks(int bytes) {
+      return bytes >= blockFrom;
+    }
+
+    @Override
+    public void prepare(ImageBlob blob) {
+      seen.add(blob.id() + (io.vertx.core.Context.isOnEventLoopThread() ? " on an event loop"
+          : io.vertx.core.Context.isOnWorkerThread() ? " on a worker" : " elsewhere"));
+    }
+  }
+
+  private List<String> prepared(CountingGenerator images, RecordingPreparation preparation) throws Exception {
     ImageService preparing = new ImageService(vertx, store, flights,
-        new GeneratorRegistry().register(generator, List.of("embedded"), 0.04), new GencacheMetrics(registry), clock,
-        cache, Duration.ofSeconds(5), new AccessLog(clock), new InMemoryRefusalStore(clock),
-        blob -> seen.add(blob.id() + (io.vertx.core.Context.isOnEventLoopThread() ? " on an event loop" : "")));
-    CacheResult miss = preparing.serve(call("{\"prompt\":\"fox\",\"n\":2}"), CacheDirectives.parse(null, null))
-        .await(5, TimeUnit.SECONDS);
-    assertThat(seen).containsExactlyElementsOf(miss.entry().contentIds());
+        new GeneratorRegistry().register(images, List.of("embedded"), 0.04), new GencacheMetrics(registry), clock,
+        cache, Duration.ofSeconds(5), new AccessLog(clock), new InMemoryRefusalStore(clock), preparation);
+    // Served from an event loop, as the HTTP routes and the event-bus API do.
+    io.vertx.core.Promise<CacheResult> served = io.vertx.core.Promise.promise();
+    vertx.getOrCreateContext().runOnContext(v -> preparing.serve(call("{\"prompt\":\"fox\",\"n\":2}"),
+        CacheDirectives.parse(null, null)).onComplete(served));
+    CacheResult miss = served.future().await(5, TimeUnit.SECONDS);
+    assertThat(preparation.seen).as("every new image, before the answer").hasSize(2);
     preparing.serve(call("{\"prompt\":\"fox\",\"n\":2}"), CacheDirectives.parse(null, null)).await(5, TimeUnit.SECONDS);
-    assertThat(seen).as("a hit prepares nothing").hasSize(2);
+    assertThat(preparation.seen).as("a hit prepares nothing").hasSize(2);
+    return miss.entry().contentIds();
+  }
+
+  @Test
+  void imagesWhosePreparationBlocksArePreparedOnAWorkerBeforeTheAnswer() throws Exception {
+    RecordingPreparation preparation = new RecordingPreparation(0);
+    List<String> ids = prepared(new CountingGenerator(), preparation);
+    assertThat(preparation.seen).containsExactly(ids.get(0) + " on a worker", ids.get(1) + " on a worker");
+  }
+
+  @Test
+  void smallImagesThatNeedNoIoAreHashedAndPreparedWithoutAWorker() throws Exception {
+    RecordingPreparation preparation = new RecordingPreparation(Integer.MAX_VALUE);
+    List<String> ids = prepared(new CountingGenerator(1000), preparation);
+    assertThat(preparation.seen).containsExactly(ids.get(0) + " on an event loop", ids.get(1) + " on an event loop");
+  }
+
+  @Test
+  void largeImagesAreHashedOnAWorkerEvenWhenTheirPreparationNeedsNoIo() throws Exception {
+    RecordingPreparation preparation = new RecordingPreparation(Integer.MAX_VALUE);
+    // Two images of half the inline limit and a bit: together over it.
+    List<String> ids = prepared(new CountingGenerator(ImageService.INLINE_HASH_MAX_BYTES / 2 + 1), preparation);
+    assertThat(preparation.seen).containsExactly(ids.get(0) + " on a worker", ids.get(1) + " on a worker");
   }
 
   @Test

@@ -166,6 +166,16 @@ class ReadyImagesTest {
   }
 
   @Test
+  void preparationBlocksOnlyForTheImagesItWritesAFileFor() {
+    ready = new ReadyImages(1 << 20, 1000, dir, Runnable::run);
+    assertThat(ready.blocks(999)).as("kept in memory at its first send").isFalse();
+    assertThat(ready.blocks(1000)).isTrue();
+    assertThat(ready.blocks((1 << 20) / 4 + 1)).as("too big for a slot: never kept").isFalse();
+    assertThat(new ReadyImages(1 << 20).blocks(4000)).as("no directory: memory only").isFalse();
+    assertThat(new ReadyImages(0, 1, dir, Runnable::run).blocks(4000)).as("the level switched off").isFalse();
+  }
+
+  @Test
   void aDirectoryThatCannotHoldFilesFallsBackToMemory() throws Exception {
     ready = new ReadyImages(1 << 20, 1, dir.resolve("missing"), Runnable::run);
     ImageBlob a = blob('a', 4000);
@@ -174,5 +184,6 @@ class ReadyImagesTest {
     served(blob('b', 4000));
     assertThat(ready.files()).isZero();
     assertThat(ready.size()).isEqualTo(2);
+    assertThat(ready.blocks(4000)).as("no more file writes").isFalse();
   }
 }
