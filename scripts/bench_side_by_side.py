@@ -554,7 +554,7 @@ class Bench:
         self.data["burst"][label] = out
         self.save()
 
-    def burst_warm_up(self, size):
+    def burst_warm_up(self, size_name):
         """gencache bursts, uncounted, until its JIT has compiled the waiters' answer path: at least
         --warmup-rounds, then until the JIT compiler threads used at most --warmup-jit-ms CPU a round
         over the last BURST_JIT_WINDOW rounds, at most --warmup-max-rounds. The hit warm-up does not
@@ -577,7 +577,7 @@ class Bench:
 
         while len(done) < most and not settled():
             before = jit_ticks(pid)
-            rr = self.burst_round("gencache", size, "warm-up %d" % (len(done) + 1), quiet=True)
+            rr = self.burst_round("gencache", size_name, "warm-up %d" % (len(done) + 1), quiet=True)
             rr["jit_ms"] = (jit_ticks(pid) - before) * 1000.0 / CLK_TCK
             done.append(rr)
             group.append(rr)
@@ -590,15 +590,15 @@ class Bench:
                 group = []
         if not settled():
             print("  warm-up  gencache not quiet after %d rounds" % len(done), flush=True)
-        self.data.setdefault("warmup", {})["burst " + size] = {"rounds": len(done), "settled": settled()}
+        self.data.setdefault("warmup", {})["burst " + size_name] = {"rounds": len(done), "settled": settled()}
         return done
 
-    def burst_path(self, s, size, label):
-        prompt = urllib.parse.quote("burst %s %s %s %s" % (self.a.tag, size, s, label))
+    def burst_path(self, s, size_name, label):
+        prompt = urllib.parse.quote("burst %s %s %s %s" % (self.a.tag, size_name, s, label))
         return ("/v1/images/generations?prompt=%s&size=256x256&seed=1" % prompt if s == "gencache"
                 else "/generate?prompt=%s&w=256&h=256&seed=1" % prompt)
 
-    def hit_burst(self, size, warmup=30, runs=5):
+    def hit_burst(self, size_name, warmup=30, runs=5):
         """The floor the waiters' figures compare with: the same burst of requests for an image both
         servers have cached (round 1's), so no one waits for a generation. Times from the first request
         written to the median and the last answer read; gencache first gets uncounted warm-up runs
@@ -607,10 +607,10 @@ class Bench:
         out = {s: [] for s in SERVERS}
 
         def once(s):
-            res = self.fire(self.base(s), self.burst_path(s, size, "round 1"), a.burst)
+            res = self.fire(self.base(s), self.burst_path(s, size_name, "round 1"), a.burst)
             ok = [r for r in res if r[0] == 200]
             if len(ok) != a.burst or any(r[1] != "HIT" for r in ok):
-                self.problem("%s hit burst %s: %d of %d answers were 200 HIT" % (s, size, sum(1 for r in ok if r[1] == "HIT"), a.burst))
+                self.problem("%s hit burst %s: %d of %d answers were 200 HIT" % (s, size_name, sum(1 for r in ok if r[1] == "HIT"), a.burst))
             t0 = min((r[2] for r in ok), default=0.0)
             ends = sorted((r[3] - t0) * 1000 for r in ok)
             return {"p50_ms": pct(ends, 50), "last_ms": ends[-1] if ends else None}
@@ -630,11 +630,11 @@ class Bench:
                      " ".join("%s/%s" % (f(r["p50_ms"]), f(r["last_ms"])) for r in out[s])), flush=True)
         return summary
 
-    def burst_round(self, s, size, label, quiet=False):
+    def burst_round(self, s, size_name, label, quiet=False):
         """One burst against server s for a new prompt; its figures (printed unless quiet)."""
         a = self.a
         self.alive(s)
-        path = self.burst_path(s, size, label)
+        path = self.burst_path(s, size_name, label)
         m0 = metrics(a.gencache) if s == "gencache" else None
         g0 = origin_generations(a.origin)
         res = self.fire(self.base(s), path, a.burst)
@@ -683,10 +683,10 @@ class Bench:
                      f(rr["after_gen_within_5ms"], "%.0f%%"), f(rr["after_gen_p50_ms"]), f(rr["after_gen_p99_ms"]),
                      f(rr["after_gen_max_ms"]), server), flush=True)
         if len(ok) != a.burst:
-            self.problem("%s burst %s %s: %d of %d answers were 200" % (s, size, label, len(ok), a.burst))
+            self.problem("%s burst %s %s: %d of %d answers were 200" % (s, size_name, label, len(ok), a.burst))
         if s == "gencache" and rr["origin_calls"] != 1:
             self.problem("gencache burst %s %s: %d origin calls for %d identical requests (expected 1)"
-                         % (size, label, rr["origin_calls"], a.burst))
+                         % (size_name, label, rr["origin_calls"], a.burst))
         return rr
 
     # --- phase 3: Zipf ----------------------------------------------------------------------------

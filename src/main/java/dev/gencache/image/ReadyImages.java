@@ -148,8 +148,7 @@ public final class ReadyImages implements ImagePreparation, AutoCloseable {
    */
   @Override
   public void prepare(ImageBlob blob) {
-    int size = blob.bytes().length;
-    if (size > maxBytes / 4 || !wantsFile(size)) {
+    if (!blocks(blob.bytes().length)) {
       return;
     }
     synchronized (this) {
