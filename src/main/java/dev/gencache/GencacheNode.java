@@ -6,6 +6,8 @@ import dev.gencache.bridge.BridgeAccess;
 import dev.gencache.bridge.BridgeVerticle;
 import dev.gencache.bridge.SockJsBridge;
 import dev.gencache.bus.BusApi;
+import dev.gencache.cluster.Addresses;
+import dev.gencache.cluster.BusRouteCache;
 import dev.gencache.cluster.ClusterRoutes;
 import dev.gencache.cluster.NodeInbox;
 import dev.gencache.cluster.eviction.AccessLog;
@@ -136,6 +138,7 @@ public final class GencacheNode {
     final MeterRegistry registry;
     final HazelcastLeadership leadership;
     final NodeInbox inbox;
+    final BusRouteCache busRoutes;
     final ClusterSingleFlight<CacheResult> flights;
     final InvalidationService invalidations;
     final CacheSweeper sweeper;
@@ -163,6 +166,7 @@ public final class GencacheNode {
 
       leadership = HazelcastLeadership.create(vertx, hazelcast, config.cluster());
       inbox = new NodeInbox(vertx, nodeId);
+      busRoutes = new BusRouteCache(vertx, List.of(Addresses.EVENTS));
       // Fences outlive the longest a pre-invalidation copy can surface: near-cache TTL, in-flight generations.
       Fences fences = new Fences(clock, config.generation().timeout().plusMinutes(10));
       ImageStore store = new FencedImageStore(new HazelcastImageStore(vertx, hazelcast), fences);
@@ -228,7 +232,8 @@ public final class GencacheNode {
       clusterRoutes.register(inbox);
       statsRoutes.register(inbox);
       leadership.addJob(sweeper);
-      return Future.all(inbox.start(), flights.start(), invalidations.start(inbox), busApi.start())
+      return Future.all(List.of(inbox.start(), flights.start(), invalidations.start(inbox), busApi.start(),
+              busRoutes.start()))
           .compose(ok -> vertx.deployVerticle(new LeaderVerticle(leadership, hazelcast, registry)))
           .compose(ok -> vertx.deployVerticle(() -> {
             HttpServerVerticle server = new HttpServerVerticle(config.http(), config.auth(), routes, inFlight,
