@@ -18,26 +18,19 @@ import java.util.List;
 public final class BusRouteCache {
   private final Vertx vertx;
   private final List<String> addresses;
-  private final List<MessageConsumer<Object>> keepers = new ArrayList<>();
 
   public BusRouteCache(Vertx vertx, List<String> addresses) {
     this.vertx = vertx;
     this.addresses = List.copyOf(addresses);
   }
 
+  /** Subscribes on each address; the subscribers go when Vert.x closes. */
   public Future<Void> start() {
     List<Future<Void>> registered = new ArrayList<>();
     for (String address : addresses) {
       MessageConsumer<Object> keeper = vertx.eventBus().localConsumer(address, message -> { });
-      keepers.add(keeper);
       registered.add(keeper.completion());
     }
     return Future.all(registered).mapEmpty();
-  }
-
-  public Future<Void> stop() {
-    List<Future<Void>> unregistered = keepers.stream().map(MessageConsumer::unregister).toList();
-    keepers.clear();
-    return Future.all(unregistered).mapEmpty();
   }
 }
