@@ -172,7 +172,8 @@ origin_pid="" node_pid="" nginx_pid="" step_pid=""
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
-  [ -n "$node_pid$nginx_pid$origin_pid" ] && echo "--- stopping gencache, nginx and the origin (state in ${dir#$root/}/)"
+  # On stderr: the ratios stay the last line of the output.
+  [ -n "$node_pid$nginx_pid$origin_pid" ] && echo "--- stopping gencache, nginx and the origin (state in ${dir#$root/}/)" >&2
   stop_pid "$step_pid" "benchmark step"
   stop_pid "$node_pid" "gencache"
   # nginx: SIGTERM to the master is a fast shutdown; the master stops its own worker and cache processes.
