@@ -13,8 +13,9 @@
 # so they find each other wherever the ports are. Nodes run `java $GENCACHE_JAVA_OPTS <jvm-flags.sh>
 # -jar <root>/target/gencache.jar` from the repository root; the jar is built first when it is missing
 # or older than the sources (as scripts/run.sh does). Signals go only to the PIDs in the PID files, and
-# only while that PID is a live (not zombie) process whose command line names this checkout's jar, so
-# a reused PID is never hit. Nothing is killed by name.
+# only while that PID is a live (not zombie) process whose command line names this checkout's jar, or
+# a child this very run launched that has not yet become the JVM, so a reused PID is never hit.
+# Nothing is killed by name.
 #
 # Variables read here (script-only ones never reach a node: it refuses unknown GENCACHE_* names):
 #   GENCACHE_BASE_PORT     HTTP port of node 1 (default 8080)
@@ -110,6 +111,21 @@ node_alive() {
   pid_alive "$pid"
 }
 
+# True while $1 is a child this script has just launched that has not yet become the JVM: between
+# the fork and the exec its command line is still this script's. A PID this script launched and has
+# not reaped cannot have been reused, so its parent alone identifies it.
+pid_launching() {
+  local stat ppid
+  read -r stat ppid < <(ps -p "$1" -o stat=,ppid= 2>/dev/null) || return 1
+  [[ $stat != Z* && $ppid == "$$" ]]
+}
+pid_running() { pid_alive "$1" || pid_launching "$1"; }
+node_running() {
+  local pid
+  pid=$(pid_of "$1") || return 1
+  pid_running "$pid"
+}
+
 # Prints the HTTP status of GET $1 (000 when unreachable).
 http_status() { curl -s -o /dev/null -w '%{http_code}' --max-time 2 ${auth[@]+"${auth[@]}"} "$1" 2>/dev/null || true; }
 
@@ -184,7 +200,7 @@ await_ready() {
   while [ ${#pending[@]} -gt 0 ]; do
     still=()
     for i in "${pending[@]}"; do
-      if ! node_alive "$i"; then
+      if ! node_running "$i"; then
         echo "node $i died while starting (PID $(pid_of "$i")); last lines of $state/node-$i.log:" >&2
         tail -n 30 "$state/node-$i.log" >&2 || true
         return 1
@@ -212,7 +228,7 @@ await_ready() {
 stop_nodes() {
   local i pid live=() rc=0 deadline
   for i in "$@"; do
-    if node_alive "$i"; then
+    if node_running "$i"; then
       pid=$(pid_of "$i")
       kill -TERM "$pid" 2>/dev/null && live+=("$i")
     fi
@@ -221,13 +237,13 @@ stop_nodes() {
   deadline=$((SECONDS + stop_timeout))
   for i in ${live[@]+"${live[@]}"}; do
     pid=$(pid_of "$i")
-    while pid_alive "$pid" && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
-    if pid_alive "$pid"; then
+    while pid_running "$pid" && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+    if pid_running "$pid"; then
       echo "node $i (PID $pid) still running after ${stop_timeout}s: SIGKILL" >&2
       kill -KILL "$pid" 2>/dev/null || true
       local wait_kill=$((SECONDS + 5))
-      while pid_alive "$pid" && [ $SECONDS -lt $wait_kill ]; do sleep 0.1; done
-      if pid_alive "$pid"; then echo "node $i (PID $pid) survived SIGKILL" >&2; rc=1; continue; fi
+      while pid_running "$pid" && [ $SECONDS -lt $wait_kill ]; do sleep 0.1; done
+      if pid_running "$pid"; then echo "node $i (PID $pid) survived SIGKILL" >&2; rc=1; continue; fi
     fi
     echo "node $i stopped (PID $pid)"
   done
