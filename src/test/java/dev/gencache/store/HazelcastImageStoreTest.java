@@ -59,16 +59,33 @@ class HazelcastImageStoreTest {
     return reader.hazelcast().getMap(map).getLocalMapStats().getNearCacheStats().getHits();
   }
 
+  private static long invalidationRequests(String map) {
+    return reader.hazelcast().getMap(map).getLocalMapStats().getNearCacheStats().getInvalidationRequests();
+  }
+
+  /**
+   * Runs {@code put} and waits until its invalidation has reached the reader's near cache, which it does
+   * asynchronously. Nothing else changes the key afterwards, so what the reader caches next stays cached;
+   * otherwise the invalidation could land after a check that the value is cached, and empty it again.
+   */
+  private static void putAndAwaitInvalidation(String map, java.util.function.Supplier<Future<Void>> put)
+      throws Exception {
+    long before = invalidationRequests(map);
+    await(put.get());
+    TestNodes.eventually(Duration.ofSeconds(10), "the put's invalidation reached the reader's near cache",
+        () -> invalidationRequests(map) > before);
+  }
+
   @Test
   void aNearCacheHitIsAnsweredInPlaceWithTheCachedInstance() throws Exception {
     byte[] bytes = "near cache bytes".getBytes();
     ImageBlob blob = new ImageBlob(dev.gencache.image.RequestKey.sha256Hex(bytes), bytes, "image/png", 1, 1,
         Instant.parse("2026-11-23T10:00:00Z"));
-    await(writes.putBlob(blob, Duration.ofHours(1)));
+    putAndAwaitInvalidation(ImageStore.IMAGES_MAP, () -> writes.putBlob(blob, Duration.ofHours(1)));
 
     ImageBlob first = await(reads.blob(blob.id())); // a miss: fetched, and now near-cached on the reader
     assertThat(first.bytes()).isEqualTo(bytes);
-    // The put's own invalidation may reach the reader after that read cached it: read until it sticks.
+    // The near cache takes the fetched value in just after answering the read: read until it is there.
     TestNodes.eventually(Duration.ofSeconds(10), "the blob stays in the reader's near cache",
         () -> readsInPlace(reads.blob(blob.id())) && reads.blob(blob.id()).result() == reads.blob(blob.id()).result());
     long hits = nearHits(ImageStore.IMAGES_MAP);
@@ -102,7 +119,7 @@ class HazelcastImageStoreTest {
         Instant.parse("2026-11-23T10:00:00Z"), Instant.parse("2026-11-24T10:00:00Z"),
         Instant.parse("2026-11-24T11:00:00Z"), java.util.List.of(), "embedded", "embedded", 5, 0.0);
     String key = "b".repeat(64);
-    await(writes.putEntry(key, entry, Duration.ofHours(1)));
+    putAndAwaitInvalidation(ImageStore.REQUESTS_MAP, () -> writes.putEntry(key, entry, Duration.ofHours(1)));
     assertThat(await(reads.entry(key))).isEqualTo(entry);
     TestNodes.eventually(Duration.ofSeconds(10), "the entry stays in the reader's near cache",
         () -> readsInPlace(reads.entry(key)));
