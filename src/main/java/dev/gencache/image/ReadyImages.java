@@ -104,7 +104,7 @@ public final class ReadyImages implements ImagePreparation, AutoCloseable {
    */
   private Ready acquire(ImageBlob blob) {
     int size = blob.bytes().length;
-    if (size > maxBytes / 4) {
+    if (!fitsSlot(size)) {
       return null;
     }
     boolean toFile = wantsFile(size);
@@ -137,7 +137,7 @@ public final class ReadyImages implements ImagePreparation, AutoCloseable {
   /** A large image's file is written by {@link #prepare}: file I/O, so never on an event loop. */
   @Override
   public boolean blocks(int bytes) {
-    return bytes <= maxBytes / 4 && wantsFile(bytes);
+    return fitsSlot(bytes) && wantsFile(bytes);
   }
 
   /**
@@ -158,6 +158,11 @@ public final class ReadyImages implements ImagePreparation, AutoCloseable {
       }
     }
     keepInFile(blob);
+  }
+
+  /** Whether an image of {@code size} bytes is small enough to be kept here at all. */
+  private boolean fitsSlot(int size) {
+    return size <= maxBytes / 4;
   }
 
   private boolean wantsFile(int size) {
