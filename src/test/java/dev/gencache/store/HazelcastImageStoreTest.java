@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -68,7 +69,7 @@ class HazelcastImageStoreTest {
    * asynchronously. Nothing else changes the key afterwards, so what the reader caches next stays cached;
    * otherwise the invalidation could land after a check that the value is cached, and empty it again.
    */
-  private static void putAndAwaitInvalidation(String map, java.util.function.Supplier<Future<Void>> put)
+  private static void putAndAwaitInvalidation(String map, Supplier<Future<Void>> put)
       throws Exception {
     long before = invalidationRequests(map);
     await(put.get());
