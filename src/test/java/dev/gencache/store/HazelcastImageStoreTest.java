@@ -3,11 +3,13 @@ package dev.gencache.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gencache.GencacheNode;
+import dev.gencache.image.RequestKey;
 import dev.gencache.testing.TestNodes;
 import io.vertx.core.Future;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -80,7 +82,7 @@ class HazelcastImageStoreTest {
   @Test
   void aNearCacheHitIsAnsweredInPlaceWithTheCachedInstance() throws Exception {
     byte[] bytes = "near cache bytes".getBytes();
-    ImageBlob blob = new ImageBlob(dev.gencache.image.RequestKey.sha256Hex(bytes), bytes, "image/png", 1, 1,
+    ImageBlob blob = new ImageBlob(RequestKey.sha256Hex(bytes), bytes, "image/png", 1, 1,
         Instant.parse("2026-11-23T10:00:00Z"));
     putAndAwaitInvalidation(ImageStore.IMAGES_MAP, () -> writes.putBlob(blob, Duration.ofHours(1)));
 
@@ -116,9 +118,9 @@ class HazelcastImageStoreTest {
 
   @Test
   void entriesAreReadTheSameWay() throws Exception {
-    CacheEntry entry = new CacheEntry(java.util.List.of("a".repeat(64)), "a prompt",
+    CacheEntry entry = new CacheEntry(List.of("a".repeat(64)), "a prompt",
         Instant.parse("2026-11-23T10:00:00Z"), Instant.parse("2026-11-24T10:00:00Z"),
-        Instant.parse("2026-11-24T11:00:00Z"), java.util.List.of(), "embedded", "embedded", 5, 0.0);
+        Instant.parse("2026-11-24T11:00:00Z"), List.of(), "embedded", "embedded", 5, 0.0);
     String key = "b".repeat(64);
     putAndAwaitInvalidation(ImageStore.REQUESTS_MAP, () -> writes.putEntry(key, entry, Duration.ofHours(1)));
     assertThat(await(reads.entry(key))).isEqualTo(entry);
