@@ -181,6 +181,7 @@ public final class GencacheNode {
       flights = new ClusterSingleFlight<>(vertx, hazelcast, nodeId, config.generation().timeout().plusSeconds(10),
           config.cache().coalesceWait(), config.cache().maxWaitersPerKey(), new StoredResults(store),
           metrics::coalescedLag, metrics::waiterLag);
+      metrics.waiting(flights::waiting);
       ready = readyImages(vertx, config.cache());
       metrics.firstLevel(ready::bytes, ready::size, ready::files);
       ImageService service = new ImageService(vertx, store, flights, generators, metrics, clock, config.cache(),

@@ -76,6 +76,13 @@ public final class GencacheMetrics {
         .description("First-level images kept as (unlinked) page-cache files, sent with sendfile").register(registry);
   }
 
+  /** {@code gencache_flights_waiting}: requests on this node waiting for an identical generation to finish. */
+  public void waiting(IntSupplier waiting) {
+    Gauge.builder("gencache.flights.waiting", waiting::getAsInt)
+        .description("Requests on this node waiting for an identical generation (here or on another node)")
+        .register(registry);
+  }
+
   public void request(CacheStatus status) {
     requests.get(status).increment();
   }

@@ -108,6 +108,20 @@ public final class ClusterSingleFlight<T> implements SingleFlight<T> {
         .map(f -> f.joined() ? new Flight<>(f.value().value(), true) : f.value());
   }
 
+  /**
+   * Requests on this node waiting for an identical generation: behind another request here, or
+   * behind another node's claim. Walks the in-flight tables: for a scrape, not per request.
+   */
+  public int waiting() {
+    int behindOtherNodes = 0;
+    for (Waiter<T> waiter : waiters.values()) {
+      if (waiter.owner != null && !waiter.running) {
+        behindOtherNodes++;
+      }
+    }
+    return local.waiting() + behindOtherNodes;
+  }
+
   private Future<Flight<T>> clusterRun(String key, Supplier<Future<T>> work) {
     Context context = vertx.getOrCreateContext();
     Waiter<T> waiter = new Waiter<>(key, context, work);

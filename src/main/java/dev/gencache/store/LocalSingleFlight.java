@@ -65,10 +65,22 @@ public final class LocalSingleFlight<T> implements SingleFlight<T> {
     return runs.size();
   }
 
+  /** Number of callers on this node waiting for a run another caller started (read on a scrape, not per request). */
+  public int waiting() {
+    int sum = 0;
+    for (Run<T> run : runs.values()) {
+      sum += run.waiting();
+    }
+    return sum;
+  }
+
   private Future<Flight<T>> join(Run<T> running) {
     Waiter<T> waiter = new Waiter<>((ContextInternal) vertx.getOrCreateContext());
-    waiter.timer = vertx.setTimer(waitDeadline.toMillis(), id -> waiter.promise.tryFail(new CoalescingUnavailableException(
-        "an identical generation did not finish within " + waitDeadline.toSeconds() + " s", 5)));
+    waiter.timer = vertx.setTimer(waitDeadline.toMillis(), id -> {
+      running.leave(waiter); // it no longer waits, and the run need not keep it
+      waiter.promise.tryFail(new CoalescingUnavailableException(
+          "an identical generation did not finish within " + waitDeadline.toSeconds() + " s", 5));
+    });
     switch (running.add(waiter, maxWaitersPerKey)) {
       case FULL -> {
         vertx.cancelTimer(waiter.timer);
@@ -144,6 +156,14 @@ public final class LocalSingleFlight<T> implements SingleFlight<T> {
       }
       joined.add(waiter);
       return Joined.ADDED;
+    }
+
+    synchronized void leave(Waiter<T> waiter) {
+      joined.remove(waiter);
+    }
+
+    synchronized int waiting() {
+      return joined.size();
     }
 
     synchronized AsyncResult<T> outcome() {

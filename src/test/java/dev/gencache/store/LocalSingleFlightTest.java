@@ -38,12 +38,15 @@ class LocalSingleFlightTest {
       }).onComplete(p));
       callers.add(p.future());
     }
-    vertx.setTimer(50, id -> work.complete("image"));
+    dev.gencache.testing.TestNodes.eventually(Duration.ofSeconds(10), "99 callers waiting on the first",
+        () -> flights.waiting() == 99);
+    vertx.runOnContext(v -> work.complete("image"));
     List<Flight<String>> results = Future.all(callers).await(10, TimeUnit.SECONDS).list();
     assertThat(runs).hasValue(1);
     assertThat(results).extracting(Flight::value).containsOnly("image");
     assertThat(results).filteredOn(f -> !f.joined()).hasSize(1);
     assertThat(flights.inFlight()).isZero();
+    assertThat(flights.waiting()).isZero();
   }
 
   @Test
@@ -126,9 +129,12 @@ class LocalSingleFlightTest {
     Promise<String> work = Promise.promise();
     flights.run("k", work::future);
     Future<Flight<String>> waiter = flights.run("k", work::future);
+    assertThat(flights.waiting()).isEqualTo(1);
     assertThatThrownBy(() -> waiter.await(5, TimeUnit.SECONDS))
         .isInstanceOf(CoalescingUnavailableException.class)
         .hasMessageContaining("did not finish");
+    assertThat(flights.waiting()).as("a waiter that gave up no longer counts").isZero();
+    assertThat(flights.inFlight()).isEqualTo(1);
     work.complete("late");
   }
 
