@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gencache.store.SingleFlight.Flight;
+import dev.gencache.testing.TestNodes;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -38,7 +39,7 @@ class LocalSingleFlightTest {
       }).onComplete(p));
       callers.add(p.future());
     }
-    dev.gencache.testing.TestNodes.eventually(Duration.ofSeconds(10), "99 callers waiting on the first",
+    TestNodes.eventually(Duration.ofSeconds(10), "99 callers waiting on the first",
         () -> flights.waiting() == 99);
     vertx.runOnContext(v -> work.complete("image"));
     List<Flight<String>> results = Future.all(callers).await(10, TimeUnit.SECONDS).list();
@@ -63,7 +64,7 @@ class LocalSingleFlightTest {
     vertx.runOnContext(v -> work.complete("image"));
     Future.all(callers).await(10, TimeUnit.SECONDS);
     // The lag is taken just after a waiter's answer, on the event loop: the last may trail the futures.
-    dev.gencache.testing.TestNodes.eventually(Duration.ofSeconds(5), "every waiter's lag", () -> lags.size() >= 5);
+    TestNodes.eventually(Duration.ofSeconds(5), "every waiter's lag", () -> lags.size() >= 5);
     assertThat(lags).hasSize(5);
     assertThat(lags).allSatisfy(lag -> assertThat(lag).isGreaterThanOrEqualTo(Duration.ofMillis(20)));
     assertThat(lags.stream().max(Duration::compareTo).orElseThrow()).isGreaterThanOrEqualTo(Duration.ofMillis(100));
