@@ -2,6 +2,8 @@ package dev.gencache.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gencache.testing.TestNodes;
+
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -21,6 +23,7 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.micrometer.backends.BackendRegistries;
+import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -59,26 +62,49 @@ class CachedHttpServerMetricsTest {
             .compose(r -> r.send(Buffer.buffer(call[2])).compose(HttpClientResponse::body))
             .await(10, TimeUnit.SECONDS);
       }
-      Thread.sleep(200); // the server records a response's end after the client has read it
+      // The server records a response's end after writing it, which may come after the client read it.
       MeterRegistry registry = BackendRegistries.getNow(registryName);
-      Map<String, String> meters = new TreeMap<>();
-      for (Meter m : registry.getMeters()) {
-        Meter.Id id = m.getId();
-        if (!id.getName().startsWith("vertx.http.server.") || id.getName().contains("bytes.read")
-            || id.getName().contains("bytes.written") || id.getName().contains("connections")) {
-          continue; // connection-level meters are Vert.x's in both cases
-        }
-        String value = m instanceof Counter c ? "count=" + c.count()
-            : m instanceof Timer t ? "count=" + t.count()
-            : m instanceof DistributionSummary s ? "count=" + s.count() + " total=" + s.totalAmount()
-            : m instanceof Gauge g ? "value=" + g.value()
-            : m.getClass().getSimpleName();
-        meters.put(id.getName() + id.getTags() + " " + id.getType() + " \"" + id.getDescription() + "\"", value);
-      }
-      return meters;
+      TestNodes.eventually(Duration.ofSeconds(10), "the server recorded the end of " + calls.length + " requests",
+          () -> recordedEnds(registry) == calls.length);
+      return meters(registry);
     } finally {
       vertx.close().await(10, TimeUnit.SECONDS);
     }
+  }
+
+  /**
+   * How many responses' ends the registry has fully recorded: the least of the request count, the
+   * response times and sizes, and (while any request is still active) none.
+   */
+  private static double recordedEnds(MeterRegistry registry) {
+    double active = registry.find("vertx.http.server.active.requests").gauges().stream().mapToDouble(Gauge::value).sum();
+    if (active != 0) {
+      return 0;
+    }
+    double requests = registry.find("vertx.http.server.requests").counters().stream().mapToDouble(Counter::count).sum();
+    double times = registry.find("vertx.http.server.response.time").timers().stream().mapToLong(Timer::count).sum();
+    double sizes = registry.find("vertx.http.server.response.bytes").summaries().stream()
+        .mapToLong(DistributionSummary::count).sum();
+    return Math.min(requests, Math.min(times, sizes));
+  }
+
+  /** The registry's HTTP server meters, without the connection-level ones, as text. */
+  private static Map<String, String> meters(MeterRegistry registry) {
+    Map<String, String> meters = new TreeMap<>();
+    for (Meter m : registry.getMeters()) {
+      Meter.Id id = m.getId();
+      if (!id.getName().startsWith("vertx.http.server.") || id.getName().contains("bytes.read")
+          || id.getName().contains("bytes.written") || id.getName().contains("connections")) {
+        continue; // connection-level meters are Vert.x's in both cases
+      }
+      String value = m instanceof Counter c ? "count=" + c.count()
+          : m instanceof Timer t ? "count=" + t.count()
+          : m instanceof DistributionSummary s ? "count=" + s.count() + " total=" + s.totalAmount()
+          : m instanceof Gauge g ? "value=" + g.value()
+          : m.getClass().getSimpleName();
+      meters.put(id.getName() + id.getTags() + " " + id.getType() + " \"" + id.getDescription() + "\"", value);
+    }
+    return meters;
   }
 
   @Test

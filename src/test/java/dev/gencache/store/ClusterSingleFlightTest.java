@@ -180,7 +180,8 @@ class ClusterSingleFlightTest {
     TestNodes.eventually(Duration.ofSeconds(10), "the claim is taken",
         () -> nodes.get(0).hazelcast().getMap(ClusterSingleFlight.INFLIGHT_MAP).containsKey("race"));
     Future<SingleFlight.Flight<String>> waiter = flights.get(1).run("race", () -> Future.failedFuture("must not run"));
-    Thread.sleep(200); // let the waiter find the claim taken
+    TestNodes.eventually(Duration.ofSeconds(10), "the waiter found the claim taken",
+        () -> flights.get(1).waiting() == 1);
     generation.complete("image");
     assertThat(claimant.await(10, TimeUnit.SECONDS)).isEqualTo(new SingleFlight.Flight<>("image", false));
     return waiter;
@@ -234,7 +235,8 @@ class ClusterSingleFlightTest {
     com.hazelcast.map.IMap<String, Claim> claims = node.hazelcast().getMap(ClusterSingleFlight.INFLIGHT_MAP);
     claims.set("missed", new Claim("other-node", false, 0));
     Future<SingleFlight.Flight<String>> waiter = flight.run("missed", () -> Future.failedFuture("must not run"));
-    Thread.sleep(50);
+    TestNodes.eventually(Duration.ofSeconds(10), "the waiter found the claim running",
+        () -> flight.waiting() == 1);
     claims.set("missed", new Claim("other-node", true, System.currentTimeMillis() * 1000));
 
     // The regular re-check comes after 5 s; the first one after 100 ms.
