@@ -3,7 +3,6 @@ package dev.gencache.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gencache.testing.TestNodes;
-
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
