@@ -61,7 +61,8 @@ class ClusterSingleFlightTest {
     return generators.stream().mapToInt(g -> g.calls.get()).sum();
   }
 
-  private double waiting(int node) {
+  /** The {@code gencache_flights_waiting} gauge of a node. */
+  private double waitersOn(int node) {
     return nodes.get(node).registry().get("gencache.flights.waiting").gauge().value();
   }
 
@@ -80,7 +81,7 @@ class ClusterSingleFlightTest {
     // Every request but the generating one waits on it (not merely arrived: one still reading the
     // store when the generation lands would rightly be a HIT).
     TestNodes.eventually(Duration.ofSeconds(30), "149 requests waiting on one generation",
-        () -> waiting(0) + waiting(1) + waiting(2) == 149 && totalCalls() == 1);
+        () -> waitersOn(0) + waitersOn(1) + waitersOn(2) == 149 && totalCalls() == 1);
     generators.forEach(CountingGenerator::release);
     List<HttpResponse<Buffer>> responses = Future.all(all).await(30, TimeUnit.SECONDS).list();
 
@@ -100,7 +101,7 @@ class ClusterSingleFlightTest {
         () -> generators.get(0).calls.get() == 1);
     List<Future<HttpResponse<Buffer>>> waiting = List.of(post(1, "claimant dies"), post(2, "claimant dies"));
     TestNodes.eventually(Duration.ofSeconds(10), "the other nodes wait",
-        () -> waiting(1) == 1 && waiting(2) == 1);
+        () -> waitersOn(1) == 1 && waitersOn(2) == 1);
     assertThat(generators.get(1).calls.get() + generators.get(2).calls.get()).isZero();
 
     TestNodes.crash(nodes.get(0));
@@ -125,7 +126,7 @@ class ClusterSingleFlightTest {
     Future<HttpResponse<Buffer>> png = clients.get(2).get("/v1/images/generations")
         .addQueryParam("prompt", "bytes everywhere").addQueryParam("size", "64x64").send();
     TestNodes.eventually(Duration.ofSeconds(10), "the other nodes wait",
-        () -> waiting(1) == 1 && waiting(2) == 1);
+        () -> waitersOn(1) == 1 && waitersOn(2) == 1);
     generators.forEach(CountingGenerator::release);
 
     String generated = first.await(30, TimeUnit.SECONDS).bodyAsJsonObject().getJsonArray("data").getJsonObject(0)
