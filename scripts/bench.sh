@@ -6,8 +6,8 @@
 # same bytes for the same prompt:
 #   gencache  GET /v1/images/generations?prompt=P&size=256x256&seed=1
 #   nginx     GET /generate?prompt=P&w=256&h=256&seed=1
-# Pinning: gencache's JVM and nginx (master + 1 worker) on CPU 1; wrk, the Python clients and the
-# origin on CPU 0. Phases (scripts/bench_side_by_side.py prints a section for each):
+# Pinning: gencache's JVM and nginx (master + 1 worker) on CPU 1 (--server-cpus); wrk, the Python
+# clients and the origin on CPU 0. Phases (scripts/bench_side_by_side.py prints a section for each):
 #   1. hits, for 100 KB and 10 KB images (one prompt per size, primed first): a warm-up per server
 #      (--warmup s wrk runs, at least 6 the first time and 2 after, then until two in a row agree
 #      within 10% and the JVM's JIT compiler threads used at most 0.5% of the last 30 s, at most
@@ -56,7 +56,7 @@
 #                    [--burst-sizes 102400,10240] [--generation-warmup 6000]
 #                    [--zipf-requests 20000] [--zipf-prompts 1000]
 #                    [--zipf-s 1.0] [--zipf-bytes 102400] [--budget-mb 32] [--cluster-mb 0]
-#                    [--nginx-zipf-inactive 1d] [--phases hit,burst,zipf]
+#                    [--nginx-zipf-inactive 1d] [--phases hit,burst,zipf] [--server-cpus 1]
 #   --quick   smoke run: 1 run of 3 s per server and size, 2 s warm-up runs (at most 8), 2 burst warm-up
 #             rounds (whatever the JIT does) and 1 counted, 600 warm-up generations, 3000 Zipf requests
 #   --nginx-zipf-inactive  `inactive` of nginx's Zipf zone. nginx's cache manager enforces max_size only
@@ -66,6 +66,11 @@
 #             also evicts entries idle that long
 #   --phases  which phases to run, comma-separated from hit,burst,zipf (default all three; the summary
 #             covers those that ran), e.g. --phases hit to compare hit paths quickly
+#   --server-cpus  the CPUs both servers are pinned to (default 1: one core each, the issue's budget).
+#             `0,1` gives each server both cores, as a node has in production: gencache then runs one
+#             event loop per core (http.instances 0) and nginx one worker per core; the load and the
+#             origin stay on CPU 0 and share it with the servers. Not the same core budget as the
+#             default, so compare its figures only with a run of the same setting
 #   --build   rebuild target/gencache.jar (mvn -q -o -DskipTests package) even when it exists; without
 #             it the jar is built only when missing (never because sources changed)
 #
@@ -85,7 +90,7 @@ me=bench.sh
 
 seconds=10 runs=5 warmup=5 warmup_max_runs=60 delay_ms=300 burst=200 burst_rounds=5 burst_warmup=10
 burst_warmup_max=200 burst_sizes=102400,10240 generation_warmup=6000 zipf_requests=20000 zipf_prompts=1000 zipf_s=1.0 zipf_bytes=102400 budget_mb=32 cluster_mb=0
-nginx_zipf_inactive=1d phases=hit,burst,zipf
+nginx_zipf_inactive=1d phases=hit,burst,zipf server_cpus=1
 build=0
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
@@ -111,6 +116,7 @@ while [ $# -gt 0 ]; do
     --cluster-mb) cluster_mb=$2; shift ;;
     --nginx-zipf-inactive) nginx_zipf_inactive=$2; shift ;;
     --phases) phases=$2; shift ;;
+    --server-cpus) server_cpus=$2; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "$me: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -148,6 +154,12 @@ for tool in python3 curl taskset timeout wrk nginx gcc java; do
   command -v $tool >/dev/null || { echo "$me: $tool is required" >&2; exit 2; }
 done
 [ "$(nproc)" -ge 2 ] || { echo "$me: needs 2 CPUs (server on CPU 1, load on CPU 0), have $(nproc)" >&2; exit 2; }
+[[ $server_cpus =~ ^[0-9]+(,[0-9]+)*$ ]] || { echo "$me: --server-cpus takes CPU numbers, comma-separated" >&2; exit 2; }
+for cpu in ${server_cpus//,/ }; do
+  [ "$cpu" -lt "$(nproc)" ] || { echo "$me: --server-cpus: this machine has no CPU $cpu" >&2; exit 2; }
+done
+# One nginx worker per server CPU, as gencache runs one event loop per CPU it may use.
+server_cpu_count=$(tr ',' '\n' <<< "$server_cpus" | sort -u | wc -l)
 
 jar=target/gencache.jar
 if [ $build = 1 ] || [ ! -f "$jar" ]; then
@@ -203,7 +215,7 @@ step() {
 # --- origin on CPU 0: binds a free port itself and prints it first ---------------------------------
 start_origin "$dir" "$delay_ms" taskset -c 0
 
-# --- gencache on CPU 1 ------------------------------------------------------------------------------
+# --- gencache on --server-cpus (CPU 1) ------------------------------------------------------------
 cat >"$dir/gencache.yaml" <<EOF
 # Written by scripts/bench.sh for run $name. Ports, cluster and byte budget come from GENCACHE_*.
 generators:
@@ -232,7 +244,7 @@ start_gencache() {
   export GENCACHE_CLUSTER_NAME=$name-$label
   # taskset execs java, so the PID is the JVM's (as scripts/run.sh's `exec java` would be).
   # shellcheck disable=SC2206
-  node_cmd=(taskset -c 1 java $java_opts "${GENCACHE_JVM_FLAGS[@]}" -jar "$jar")
+  node_cmd=(taskset -c "$server_cpus" java $java_opts "${GENCACHE_JVM_FLAGS[@]}" -jar "$jar")
   start_node "$dir/gencache-$label.log"
   echo "$node_pid" >"$dir/gencache.pid"
 }
@@ -243,7 +255,7 @@ stop_gencache() {
   rm -f "$dir/gencache.pid"
 }
 
-# --- nginx on CPU 1 ---------------------------------------------------------------------------------
+# --- nginx on --server-cpus (CPU 1) ---------------------------------------------------------------
 # Returns 3 when its port was taken (caller retries), exits 2 on any other failure.
 start_nginx() {
   local port=$1 user_line="" i
@@ -251,14 +263,14 @@ start_nginx() {
   [ "$(id -u)" = 0 ] && user_line="user root;"
   mkdir -p "$dir/nginx/logs"
   sed -e "s|@DIR@|$dir/nginx|g" -e "s|@PORT@|$port|g" -e "s|@ORIGIN_PORT@|$origin_port|g" \
-      -e "s|@ZIPF_MAX_MB@|$budget_mb|g" -e "s|@ZIPF_INACTIVE@|$nginx_zipf_inactive|g" -e "s|@USER_LINE@|$user_line|g" \
+      -e "s|@ZIPF_MAX_MB@|$budget_mb|g" -e "s|@ZIPF_INACTIVE@|$nginx_zipf_inactive|g" -e "s|@USER_LINE@|$user_line|g" -e "s|@WORKERS@|$server_cpu_count|g" \
       scripts/bench/nginx.conf.template >"$dir/nginx/nginx.conf"
   if ! timeout 20 nginx -t -q -p "$dir/nginx/" -e "$dir/nginx/error.log" -c "$dir/nginx/nginx.conf" 2>"$dir/nginx/test.log"; then
     echo "$me: nginx rejects $dir/nginx/nginx.conf:" >&2
     cat "$dir/nginx/test.log" >&2
     exit 2
   fi
-  taskset -c 1 nginx -p "$dir/nginx/" -e "$dir/nginx/error.log" -c "$dir/nginx/nginx.conf" >"$dir/nginx/stdout.log" 2>&1 &
+  taskset -c "$server_cpus" nginx -p "$dir/nginx/" -e "$dir/nginx/error.log" -c "$dir/nginx/nginx.conf" >"$dir/nginx/stdout.log" 2>&1 &
   nginx_pid=$!
   echo "$nginx_pid" >"$dir/nginx.pid"
   nginx="http://127.0.0.1:$port"
@@ -285,8 +297,8 @@ for attempt in 1 2 3; do
 done
 
 echo "run $name: state in ${dir#$root/}/"
-echo "origin $origin (PID $origin_pid, CPU 0, delay $delay_ms ms); gencache $gencache (PID $node_pid, CPU 1);" \
-  "nginx $nginx (master PID $nginx_pid, CPU 1)"
+echo "origin $origin (PID $origin_pid, CPU 0, delay $delay_ms ms); gencache $gencache (PID $node_pid, CPU $server_cpus);" \
+  "nginx $nginx (master PID $nginx_pid, CPU $server_cpus, $server_cpu_count worker(s))"
 echo "machine: $(nproc) cores, $(java -version 2>&1 | head -n 1), $(nginx -v 2>&1 | sed 's/^nginx version: //'), $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2)"
 echo "jar: $jar built $(date -r "$jar" '+%Y-%m-%d %H:%M:%S'); JVM options: $java_opts"
 
@@ -318,7 +330,7 @@ if wanted zipf; then
   # the node's image memory is bounded by 2 x the budget and the report shows both held to it.
   export GENCACHE_CACHE_L1_MB=$budget_mb
   start_gencache zipf "$budget_mb" "$cluster_mb"
-  echo "gencache $gencache (PID $node_pid, CPU 1)"
+  echo "gencache $gencache (PID $node_pid, CPU $server_cpus)"
   step $(( 2 * 12 * warmup + 2 * 240 + 120 )) "${py[@]}" zipf --gencache "$gencache" --gencache-pid "$node_pid" \
     --warmup "$warmup" --warmup-max-runs 12 --lua scripts/bench/zipf.lua \
     --requests "$zipf_requests" --prompts "$zipf_prompts" --zipf-s "$zipf_s" --image-bytes "$zipf_bytes" \
