@@ -69,8 +69,9 @@
 #   --server-cpus  the CPUs both servers are pinned to (default 1: one core each, the budget).
 #             `0,1` gives each server both cores, as a node has in production: gencache then runs one
 #             event loop per core (http.instances 0) and nginx one worker per core; the load and the
-#             origin stay on CPU 0 and share it with the servers. Not the same core budget as the
-#             default, so compare its figures only with a run of the same setting
+#             origin stay on CPU 0 and share it with the servers, so the burst's client-side times
+#             include the client waiting for that CPU (README, Figures, item 10). Not the same core
+#             budget as the default, so compare its figures only with a run of the same setting
 #   --build   rebuild target/gencache.jar (mvn -q -o -DskipTests package) even when it exists; without
 #             it the jar is built only when missing (never because sources changed)
 #
