@@ -36,6 +36,7 @@ import dev.gencache.image.StoredResults;
 import dev.gencache.metrics.GencacheMetrics;
 import dev.gencache.metrics.NodeMetricsFactory;
 import dev.gencache.metrics.StatsRoutes;
+import dev.gencache.store.EvictedImageCopies;
 import dev.gencache.store.FencedImageStore;
 import dev.gencache.store.HazelcastImageStore;
 import dev.gencache.store.HazelcastRefusalStore;
@@ -152,6 +153,7 @@ public final class GencacheNode {
     final AtomicBoolean serving = new AtomicBoolean();
     final InFlightRequests inFlight = new InFlightRequests();
     final ReadyImages ready;
+    final EvictedImageCopies evictedCopies;
 
     Parts(Vertx vertx, HazelcastClusterManager clusterManager, GencacheConfig config, InstantSource clock,
         String registryName, GeneratorFactory generatorFactory) {
@@ -170,6 +172,7 @@ public final class GencacheNode {
       // Fences outlive the longest a pre-invalidation copy can surface: near-cache TTL, in-flight generations.
       Fences fences = new Fences(clock, config.generation().timeout().plusMinutes(10));
       ImageStore store = new FencedImageStore(new HazelcastImageStore(vertx, hazelcast), fences);
+      evictedCopies = new EvictedImageCopies(vertx, hazelcast);
       invalidations = new InvalidationService(vertx, hazelcast, leadership, fences, clock,
           config.cluster().ackTimeout(), registry);
       sweeper = new CacheSweeper(vertx, hazelcast, leadership, invalidations, clock, config.cache());
@@ -234,7 +237,7 @@ public final class GencacheNode {
       statsRoutes.register(inbox);
       leadership.addJob(sweeper);
       return Future.all(List.of(inbox.start(), flights.start(), invalidations.start(inbox), busApi.start(),
-              busRoutes.start()))
+              busRoutes.start(), evictedCopies.start()))
           .compose(ok -> vertx.deployVerticle(new LeaderVerticle(leadership, hazelcast, registry)))
           .compose(ok -> vertx.deployVerticle(() -> {
             HttpServerVerticle server = new HttpServerVerticle(config.http(), config.auth(), routes, inFlight,

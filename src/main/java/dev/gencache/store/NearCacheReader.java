@@ -13,8 +13,8 @@ import com.hazelcast.map.impl.proxy.NearCachedMapProxyImpl;
  * of a hit's CPU in wake-ups and context switches when profiled. A near-cache read is a local hash
  * lookup, so it may run on an event loop; a miss still goes through {@code getAsync}. Hits and
  * misses count in the near-cache statistics as with {@code get} (a miss is counted again by the
- * {@code getAsync} that follows). Uses Hazelcast internals, pinned with the Hazelcast version; the
- * store's tests cover it.
+ * {@code getAsync} that follows). It also drops a key's copy ({@link #invalidate}). Uses Hazelcast
+ * internals, pinned with the Hazelcast version; the store's tests cover it.
  */
 final class NearCacheReader<V> {
   private final NearCache<Object, Object> nearCache;
@@ -41,5 +41,12 @@ final class NearCacheReader<V> {
       return null;
     }
     return value instanceof Data data ? (V) serialization.toObject(data) : (V) value;
+  }
+
+  /** Drops the near cache's copy of {@code key}, if any; a read of it in progress is not cached then. */
+  void invalidate(String key) {
+    if (nearCache != null) {
+      nearCache.invalidate(nearCache.isSerializeKeys() ? serialization.toData(key) : key);
+    }
   }
 }
