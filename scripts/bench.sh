@@ -288,7 +288,7 @@ start_nginx() {
   exit 2
 }
 
-start_gencache hit 1024 0
+start_gencache hit 0 0
 for attempt in 1 2 3; do
   read -r _ _ nginx_port < <(pick_ports)
   rc=0

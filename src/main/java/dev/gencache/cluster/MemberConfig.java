@@ -17,6 +17,8 @@ import dev.gencache.store.ImageStore;
 import java.io.FileNotFoundException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Hazelcast member config of a node: the file in {@code cluster-config/} plus the few settings the
@@ -24,6 +26,7 @@ import java.nio.file.Path;
  */
 public final class MemberConfig {
   static final String BUNDLED = "cluster-config/cluster.xml";
+  private static final Logger log = LoggerFactory.getLogger(MemberConfig.class);
 
   private MemberConfig() {}
 
@@ -49,6 +52,10 @@ public final class MemberConfig {
     }
     MapConfig images = config.getMapConfig(ImageStore.IMAGES_MAP);
     images.getEvictionConfig().setSize(cache.maxMbPerMember());
+    String warning = budgetWarning(cache.maxMbPerMember(), Runtime.getRuntime().maxMemory());
+    if (warning != null) {
+      log.warn(warning);
+    }
     config.getSerializationConfig().getCompactSerializationConfig()
         .addSerializer(new ImageBlobSerializer())
         .addSerializer(new CacheEntrySerializer())
@@ -56,6 +63,18 @@ public final class MemberConfig {
         .addSerializer(new ClaimProcessor.Serializer());
     LeaderMapConfig.apply(config, cluster);
     return config;
+  }
+
+  /** Why the image budget leaves the heap too little room, or {@code null} when it does not. */
+  static String budgetWarning(int budgetMb, long maxHeapBytes) {
+    long heapMb = maxHeapBytes >> 20;
+    if (2L * budgetMb <= heapMb) {
+      return null;
+    }
+    return "cache.max-mb-per-member is " + budgetMb + " MB, more than half of the " + heapMb + " MB heap: the"
+        + " image map (backups included) and the near cache's copies of the images this node serves both"
+        + " live on the heap, so the node can run out of memory before the budget evicts. Raise -Xmx, or"
+        + " lower the budget (0 = a quarter of the heap)";
   }
 
   private static Config read(String file) {

@@ -19,6 +19,7 @@ public record GencacheConfig(
     List<GeneratorSpec> generators,
     ClusterConfig cluster,
     BridgeConfig bridge) {
+  static final int MIN_MB_PER_MEMBER = 16;
 
   /** HTTP server; {@code instances} is already resolved (never 0). */
   public record HttpConfig(String host, int port, int instances, String publicUrl, int maxBodyBytes,
@@ -31,6 +32,7 @@ public record GencacheConfig(
     }
   }
 
+  /** {@code maxMbPerMember} is already resolved (never 0). */
   public record CacheConfig(
       Duration defaultTtl,
       Duration maxTtl,
@@ -79,7 +81,7 @@ public record GencacheConfig(
         Duration.ofSeconds(defaultTtl),
         Duration.ofSeconds(maxTtl),
         Duration.ofSeconds(s.integer("cache.stale-seconds", 0, Integer.MAX_VALUE)),
-        (int) s.integer("cache.max-mb-per-member", 16, 1 << 20),
+        maxMbPerMember(s),
         s.integer("cache.max-cluster-mb", 0, 1L << 30) << 20,
         Duration.ofSeconds(s.integer("cache.sweep-seconds", 1, 3600)),
         s.bool("cache.lowercase-prompts"),
@@ -173,6 +175,24 @@ public record GencacheConfig(
         publicUrl,
         (int) s.integer("http.max-body-bytes", 1024, 16 << 20),
         Duration.ofSeconds(s.integer("http.shutdown-grace-seconds", 0, 3600)));
+  }
+
+  /**
+   * The image map's budget on a member, which covers its backups too. 0 (the default) means a quarter
+   * of the heap: the budget's bytes live on the heap beside the near cache's copies of the images the
+   * node serves and the node's own working memory, so a budget near the heap's size runs out of
+   * memory before it evicts.
+   */
+  private static int maxMbPerMember(Settings s) {
+    long mb = s.integer("cache.max-mb-per-member", 0, 1 << 20);
+    if (mb == 0) {
+      return (int) Math.max(MIN_MB_PER_MEMBER, (Runtime.getRuntime().maxMemory() >> 20) / 4);
+    }
+    if (mb < MIN_MB_PER_MEMBER) {
+      throw new ConfigException("cache.max-mb-per-member",
+          "must be 0 (a quarter of the heap) or at least " + MIN_MB_PER_MEMBER + ", was " + mb);
+    }
+    return (int) mb;
   }
 
   private static boolean isLoopback(String host) {

@@ -42,6 +42,18 @@ class MemberConfigTest {
   }
 
   @Test
+  void aBudgetOverHalfTheHeapIsWarnedAbout() {
+    assertThat(MemberConfig.budgetWarning(1024, 1024L << 20))
+        .contains("cache.max-mb-per-member is 1024 MB, more than half of the 1024 MB heap");
+    assertThat(MemberConfig.budgetWarning(513, 1024L << 20)).isNotNull();
+    assertThat(MemberConfig.budgetWarning(512, 1024L << 20)).isNull();
+    assertThat(MemberConfig.budgetWarning(256, 1024L << 20)).isNull();
+    assertThat(load(Map.of()).getMapConfig("gencache-images").getEvictionConfig().getSize())
+        .as("the default budget, a quarter of the heap, draws no warning")
+        .matches(mb -> MemberConfig.budgetWarning(mb, Runtime.getRuntime().maxMemory()) == null);
+  }
+
+  @Test
   void kubernetesDiscoveryReplacesTheMemberList() {
     Config c = load(Map.of("GENCACHE_CLUSTER_KUBERNETES_SERVICE_DNS", "gencache-hz.default.svc.cluster.local"));
     JoinConfig join = c.getNetworkConfig().getJoin();

@@ -49,6 +49,19 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theImageBudgetDefaultsToAQuarterOfTheHeap() {
+    long quarter = (Runtime.getRuntime().maxMemory() >> 20) / 4;
+    assertThat(env(Map.of()).cache().maxMbPerMember()).isEqualTo((int) Math.max(16, quarter));
+    assertThat(env(Map.of("GENCACHE_CACHE_MAX_MB_PER_MEMBER", "0")).cache().maxMbPerMember())
+        .isEqualTo((int) Math.max(16, quarter));
+    assertThat(env(Map.of("GENCACHE_CACHE_MAX_MB_PER_MEMBER", "512")).cache().maxMbPerMember()).isEqualTo(512);
+    assertThatThrownBy(() -> env(Map.of("GENCACHE_CACHE_MAX_MB_PER_MEMBER", "8")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("cache.max-mb-per-member")
+        .hasMessageContaining("at least 16");
+  }
+
+  @Test
   void zeroInstancesResolvesToOnePerCore() {
     assertThat(env(Map.of()).http().instances())
         .isPositive()
