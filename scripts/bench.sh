@@ -328,7 +328,8 @@ if wanted zipf; then
   echo "--- restarting gencache with cache.max-mb-per-member=$budget_mb, cache.max-cluster-mb=$cluster_mb"
   stop_gencache
   # The first level has its own budget (cache.l1-mb, 128 by default): the same as the map's here, so
-  # the node's image memory is bounded by 2 x the budget and the report shows both held to it.
+  # the report shows both held to it. The near cache's copies are of images the map holds (README,
+  # Figures, item 11), so they add at most the map's images again, on the heap.
   export GENCACHE_CACHE_L1_MB=$budget_mb
   start_gencache zipf "$budget_mb" "$cluster_mb"
   echo "gencache $gencache (PID $node_pid, CPU $server_cpus)"
