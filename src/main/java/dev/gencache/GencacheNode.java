@@ -40,6 +40,7 @@ import dev.gencache.store.EvictedImageCopies;
 import dev.gencache.store.FencedImageStore;
 import dev.gencache.store.HazelcastImageStore;
 import dev.gencache.store.HazelcastRefusalStore;
+import dev.gencache.store.ImageCopies;
 import dev.gencache.store.ImageStore;
 import dev.gencache.store.ClusterSingleFlight;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -171,8 +172,10 @@ public final class GencacheNode {
       busRoutes = new BusRouteCache(vertx, List.of(Addresses.EVENTS));
       // Fences outlive the longest a pre-invalidation copy can surface: near-cache TTL, in-flight generations.
       Fences fences = new Fences(clock, config.generation().timeout().plusMinutes(10));
-      ImageStore store = new FencedImageStore(new HazelcastImageStore(vertx, hazelcast), fences);
-      evictedCopies = new EvictedImageCopies(vertx, hazelcast);
+      ImageCopies copies = ImageCopies.of(hazelcast, config.cache().nearCacheBytes());
+      metrics.nearCache(copies::bytes, copies::images);
+      ImageStore store = new FencedImageStore(new HazelcastImageStore(vertx, hazelcast, copies), fences);
+      evictedCopies = new EvictedImageCopies(vertx, hazelcast, copies);
       invalidations = new InvalidationService(vertx, hazelcast, leadership, fences, clock,
           config.cluster().ackTimeout(), registry);
       sweeper = new CacheSweeper(vertx, hazelcast, leadership, invalidations, clock, config.cache());

@@ -52,7 +52,8 @@ public final class MemberConfig {
     }
     MapConfig images = config.getMapConfig(ImageStore.IMAGES_MAP);
     images.getEvictionConfig().setSize(cache.maxMbPerMember());
-    String warning = budgetWarning(cache.maxMbPerMember(), Runtime.getRuntime().maxMemory());
+    String warning = budgetWarning(cache.maxMbPerMember(), cache.nearCacheBytes() >> 20,
+        Runtime.getRuntime().maxMemory());
     if (warning != null) {
       log.warn(warning);
     }
@@ -65,16 +66,20 @@ public final class MemberConfig {
     return config;
   }
 
-  /** Why the image budget leaves the heap too little room, or {@code null} when it does not. */
-  static String budgetWarning(int budgetMb, long maxHeapBytes) {
+  /**
+   * Why the image budgets leave the heap too little room, or {@code null} when they do not: the map's
+   * budget and the near cache's copies both live on the heap, and the node needs the rest (a quarter).
+   */
+  static String budgetWarning(long budgetMb, long copiesMb, long maxHeapBytes) {
     long heapMb = maxHeapBytes >> 20;
-    if (2L * budgetMb <= heapMb) {
+    if (4 * (budgetMb + copiesMb) <= 3 * heapMb) {
       return null;
     }
-    return "cache.max-mb-per-member is " + budgetMb + " MB, more than half of the " + heapMb + " MB heap: the"
-        + " image map (backups included) and the near cache's copies of the images this node serves both"
-        + " live on the heap, so the node can run out of memory before the budget evicts. Raise -Xmx, or"
-        + " lower the budget (0 = a quarter of the heap)";
+    return "cache.max-mb-per-member (" + budgetMb + " MB) and cache.near-cache-mb (" + copiesMb + " MB) take"
+        + " more than three quarters of the " + heapMb + " MB heap: the image map (backups included) and this"
+        + " node's near-cache copies of the images it serves both live on the heap, beside the node's own"
+        + " working memory, so the node can run out of memory before the budgets evict. Raise -Xmx, or lower"
+        + " the budgets (0 = a quarter of the heap, and the near cache the same as the map)";
   }
 
   private static Config read(String file) {

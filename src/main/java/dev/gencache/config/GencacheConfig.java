@@ -32,12 +32,13 @@ public record GencacheConfig(
     }
   }
 
-  /** {@code maxMbPerMember} is already resolved (never 0). */
+  /** {@code maxMbPerMember} and {@code nearCacheBytes} are already resolved (never 0). */
   public record CacheConfig(
       Duration defaultTtl,
       Duration maxTtl,
       Duration staleWindow,
       int maxMbPerMember,
+      long nearCacheBytes,
       long maxClusterBytes,
       Duration sweepInterval,
       boolean lowercasePrompts,
@@ -77,11 +78,14 @@ public record GencacheConfig(
     if (defaultTtl > maxTtl) {
       throw new ConfigException("cache.default-ttl-seconds", "must not exceed cache.max-ttl-seconds (" + maxTtl + ")");
     }
+    int maxMbPerMember = maxMbPerMember(s);
+    long nearCacheMb = s.integer("cache.near-cache-mb", 0, 1 << 20);
     CacheConfig cache = new CacheConfig(
         Duration.ofSeconds(defaultTtl),
         Duration.ofSeconds(maxTtl),
         Duration.ofSeconds(s.integer("cache.stale-seconds", 0, Integer.MAX_VALUE)),
-        maxMbPerMember(s),
+        maxMbPerMember,
+        (nearCacheMb == 0 ? maxMbPerMember : nearCacheMb) << 20,
         s.integer("cache.max-cluster-mb", 0, 1L << 30) << 20,
         Duration.ofSeconds(s.integer("cache.sweep-seconds", 1, 3600)),
         s.bool("cache.lowercase-prompts"),

@@ -76,6 +76,18 @@ public final class GencacheMetrics {
         .description("First-level images kept as (unlinked) page-cache files, sent with sendfile").register(registry);
   }
 
+  /**
+   * {@code gencache_near_cache_bytes} and {@code gencache_near_cache_images}: this node's near-cache copies
+   * of images as counted against {@code cache.near-cache-mb} (an upper bound of what it holds).
+   */
+  public void nearCache(LongSupplier bytes, IntSupplier images) {
+    Gauge.builder("gencache.near.cache.bytes", bytes::getAsLong)
+        .description("Bytes of image copies in this node's near cache, counted against cache.near-cache-mb")
+        .baseUnit("bytes").register(registry);
+    Gauge.builder("gencache.near.cache.images", images::getAsInt)
+        .description("Image copies in this node's near cache, counted against cache.near-cache-mb").register(registry);
+  }
+
   /** {@code gencache_flights_waiting}: requests on this node waiting for an identical generation to finish. */
   public void waiting(IntSupplier waiting) {
     Gauge.builder("gencache.flights.waiting", waiting::getAsInt)

@@ -13,18 +13,18 @@ import io.vertx.core.Vertx;
  * or expires it. Hazelcast's eviction does not: map eviction and near-cache eviction are independent
  * (STACK.md §2.4), so a node kept serving, and holding on its heap, images the budget had already
  * evicted, up to the near cache's entry count whatever their size. With this, a node's copies are a
- * subset of what the map holds. One cluster-wide listener per member, without values: any member's
- * near cache may hold the image.
+ * subset of what the map holds, and {@link ImageCopies} no longer counts it. One cluster-wide listener
+ * per member, without values: any member's near cache may hold the image.
  */
 public final class EvictedImageCopies {
   private final Vertx vertx;
   private final IMap<String, ImageBlob> images;
-  private final NearCacheReader<ImageBlob> nearCache;
+  private final ImageCopies copies;
 
-  public EvictedImageCopies(Vertx vertx, HazelcastInstance hazelcast) {
+  public EvictedImageCopies(Vertx vertx, HazelcastInstance hazelcast, ImageCopies copies) {
     this.vertx = vertx;
     this.images = hazelcast.getMap(ImageStore.IMAGES_MAP);
-    this.nearCache = new NearCacheReader<>(images);
+    this.copies = copies;
   }
 
   /**
@@ -33,22 +33,22 @@ public final class EvictedImageCopies {
    */
   public Future<Void> start() {
     return vertx.executeBlocking(() -> {
-      images.addEntryListener(new Listener(nearCache), false);
+      images.addEntryListener(new Listener(copies), false);
       return null;
     });
   }
 
-  /** Runs on Hazelcast's event threads; dropping a near-cache record is a local map removal. */
-  private record Listener(NearCacheReader<ImageBlob> nearCache)
+  /** Runs on Hazelcast's event threads; forgetting a copy is a local map removal under a short lock. */
+  private record Listener(ImageCopies copies)
       implements EntryEvictedListener<String, ImageBlob>, EntryExpiredListener<String, ImageBlob> {
     @Override
     public void entryEvicted(EntryEvent<String, ImageBlob> event) {
-      nearCache.invalidate(event.getKey());
+      copies.forget(event.getKey());
     }
 
     @Override
     public void entryExpired(EntryEvent<String, ImageBlob> event) {
-      nearCache.invalidate(event.getKey());
+      copies.forget(event.getKey());
     }
   }
 }

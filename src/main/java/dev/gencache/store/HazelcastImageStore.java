@@ -7,20 +7,25 @@ import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-/** {@link ImageStore} over the two near-cached Hazelcast IMaps; only async map calls, never blocking. */
+/**
+ * {@link ImageStore} over the two near-cached Hazelcast IMaps; only async map calls, never blocking. The
+ * image map's near-cache copies are kept within their byte budget by {@code copies}.
+ */
 public final class HazelcastImageStore implements ImageStore {
   private final Vertx vertx;
   private final IMap<String, ImageBlob> images;
   private final IMap<String, CacheEntry> requests;
   private final NearCacheReader<ImageBlob> cachedImages;
   private final NearCacheReader<CacheEntry> cachedRequests;
+  private final ImageCopies copies;
 
-  public HazelcastImageStore(Vertx vertx, HazelcastInstance hazelcast) {
+  public HazelcastImageStore(Vertx vertx, HazelcastInstance hazelcast, ImageCopies copies) {
     this.vertx = vertx;
     this.images = hazelcast.getMap(IMAGES_MAP);
     this.requests = hazelcast.getMap(REQUESTS_MAP);
     this.cachedImages = new NearCacheReader<>(images);
     this.cachedRequests = new NearCacheReader<>(requests);
+    this.copies = copies;
   }
 
   @Override
@@ -38,7 +43,12 @@ public final class HazelcastImageStore implements ImageStore {
     if (cached != null) {
       return Future.succeededFuture(cached);
     }
-    return HazelcastFutures.toFuture(images.getAsync(contentId), vertx.getOrCreateContext());
+    return HazelcastFutures.toFuture(images.getAsync(contentId), vertx.getOrCreateContext())
+        .onSuccess(blob -> {
+          if (blob != null) {
+            copies.read(blob);
+          }
+        });
   }
 
   @Override
@@ -48,7 +58,11 @@ public final class HazelcastImageStore implements ImageStore {
 
   @Override
   public ImageBlob blobInMemory(String contentId) {
-    return cachedImages.cached(contentId);
+    ImageBlob cached = cachedImages.cached(contentId);
+    if (cached != null) {
+      copies.used(contentId);
+    }
+    return cached;
   }
 
   @Override

@@ -42,15 +42,17 @@ class MemberConfigTest {
   }
 
   @Test
-  void aBudgetOverHalfTheHeapIsWarnedAbout() {
-    assertThat(MemberConfig.budgetWarning(1024, 1024L << 20))
-        .contains("cache.max-mb-per-member is 1024 MB, more than half of the 1024 MB heap");
-    assertThat(MemberConfig.budgetWarning(513, 1024L << 20)).isNotNull();
-    assertThat(MemberConfig.budgetWarning(512, 1024L << 20)).isNull();
-    assertThat(MemberConfig.budgetWarning(256, 1024L << 20)).isNull();
+  void budgetsOverThreeQuartersOfTheHeapAreWarnedAbout() {
+    assertThat(MemberConfig.budgetWarning(1024, 1024, 1024L << 20))
+        .contains("cache.max-mb-per-member (1024 MB) and cache.near-cache-mb (1024 MB) take more than three"
+            + " quarters of the 1024 MB heap");
+    assertThat(MemberConfig.budgetWarning(385, 384, 1024L << 20)).isNotNull();
+    assertThat(MemberConfig.budgetWarning(640, 128, 1024L << 20)).isNull();
+    assertThat(MemberConfig.budgetWarning(384, 384, 1024L << 20)).isNull();
+    assertThat(MemberConfig.budgetWarning(256, 256, 1024L << 20)).isNull();
     assertThat(load(Map.of()).getMapConfig("gencache-images").getEvictionConfig().getSize())
-        .as("the default budget, a quarter of the heap, draws no warning")
-        .matches(mb -> MemberConfig.budgetWarning(mb, Runtime.getRuntime().maxMemory()) == null);
+        .as("the default budgets, a quarter of the heap each, draw no warning")
+        .matches(mb -> MemberConfig.budgetWarning(mb, mb, Runtime.getRuntime().maxMemory()) == null);
   }
 
   @Test

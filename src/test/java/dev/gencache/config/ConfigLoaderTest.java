@@ -62,6 +62,17 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theNearCacheBudgetDefaultsToTheMapBudget() {
+    assertThat(env(Map.of("GENCACHE_CACHE_MAX_MB_PER_MEMBER", "512")).cache().nearCacheBytes()).isEqualTo(512L << 20);
+    assertThat(env(Map.of("GENCACHE_CACHE_MAX_MB_PER_MEMBER", "512", "GENCACHE_CACHE_NEAR_CACHE_MB", "64"))
+        .cache().nearCacheBytes()).isEqualTo(64L << 20);
+    assertThat(env(Map.of()).cache().nearCacheBytes()).isEqualTo((long) env(Map.of()).cache().maxMbPerMember() << 20);
+    assertThatThrownBy(() -> env(Map.of("GENCACHE_CACHE_NEAR_CACHE_MB", "-1")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("cache.near-cache-mb");
+  }
+
+  @Test
   void zeroInstancesResolvesToOnePerCore() {
     assertThat(env(Map.of()).http().instances())
         .isPositive()

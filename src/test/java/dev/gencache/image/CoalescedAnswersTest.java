@@ -60,7 +60,7 @@ class CoalescedAnswersTest {
   }
 
   private WebClient start() throws Exception {
-    CacheConfig cache = new CacheConfig(Duration.ofHours(1), Duration.ofDays(30), Duration.ofMinutes(10), 64, 0,
+    CacheConfig cache = new CacheConfig(Duration.ofHours(1), Duration.ofDays(30), Duration.ofMinutes(10), 64, 64L << 20, 0,
         Duration.ofSeconds(10), false, Duration.ofSeconds(5), 1000, 0, 0, "");
     ReadyImages ready = new ReadyImages(16 << 20, 1, dir, Runnable::run);
     ImageService service = new ImageService(vertx, new FencedImageStore(memory, new Fences(clock, Duration.ofMinutes(10))),

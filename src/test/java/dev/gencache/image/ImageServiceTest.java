@@ -36,7 +36,7 @@ class ImageServiceTest {
   private final InMemoryImageStore store = new InMemoryImageStore();
   private final CountingGenerator generator = new CountingGenerator();
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-  private final CacheConfig cache = new CacheConfig(TTL, Duration.ofDays(30), STALE, 64, 0, Duration.ofSeconds(10), false,
+  private final CacheConfig cache = new CacheConfig(TTL, Duration.ofDays(30), STALE, 64, 64L << 20, 0, Duration.ofSeconds(10), false,
       Duration.ofSeconds(5), 100, 0, 0, "");
   private final LocalSingleFlight<CacheResult> flights =
       new LocalSingleFlight<>(vertx, cache.coalesceWait(), cache.maxWaitersPerKey());

@@ -59,7 +59,7 @@ class ImageShortcutTest {
 
   @BeforeEach
   void start() throws Exception {
-    CacheConfig cache = new CacheConfig(TTL, Duration.ofDays(30), Duration.ofMinutes(10), 64, 0,
+    CacheConfig cache = new CacheConfig(TTL, Duration.ofDays(30), Duration.ofMinutes(10), 64, 64L << 20, 0,
         Duration.ofSeconds(10), false, Duration.ofSeconds(5), 100, 0, 0, "");
     var store = new FencedImageStore(memory, fences);
     ImageService service = new ImageService(vertx, store,

@@ -45,8 +45,10 @@ class EvictedImageCopiesTest {
 
   @Test
   void imagesTheBudgetEvictsLeaveTheNearCachesToo() throws Exception {
-    HazelcastImageStore writes = new HazelcastImageStore(writer.vertx(), writer.hazelcast());
-    HazelcastImageStore reads = new HazelcastImageStore(reader.vertx(), reader.hazelcast());
+    HazelcastImageStore writes = new HazelcastImageStore(writer.vertx(), writer.hazelcast(),
+        ImageCopies.of(writer.hazelcast(), Long.MAX_VALUE));
+    HazelcastImageStore reads = new HazelcastImageStore(reader.vertx(), reader.hazelcast(),
+        ImageCopies.of(reader.hazelcast(), Long.MAX_VALUE));
     List<String> ids = new ArrayList<>();
     Random random = new Random(7);
     for (int i = 0; i < 500; i++) { // 50 MB against 16 MB a member

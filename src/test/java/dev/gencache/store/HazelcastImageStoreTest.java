@@ -31,8 +31,10 @@ class HazelcastImageStoreTest {
     reader = TestNodes.start(TestNodes.config(cluster, Map.of()), Clock.systemUTC());
     TestNodes.eventually(Duration.ofSeconds(30), "both members joined",
         () -> writer.hazelcast().getCluster().getMembers().size() == 2);
-    writes = new HazelcastImageStore(writer.vertx(), writer.hazelcast());
-    reads = new HazelcastImageStore(reader.vertx(), reader.hazelcast());
+    writes = new HazelcastImageStore(writer.vertx(), writer.hazelcast(),
+        ImageCopies.of(writer.hazelcast(), Long.MAX_VALUE));
+    reads = new HazelcastImageStore(reader.vertx(), reader.hazelcast(),
+        ImageCopies.of(reader.hazelcast(), Long.MAX_VALUE));
   }
 
   @AfterAll
