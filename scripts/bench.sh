@@ -72,7 +72,7 @@
 #             origin stay on CPU 0 and share it with the servers, so the burst's client-side times
 #             include the client waiting for that CPU (README, Figures, item 10). Not the same core
 #             budget as the default, so compare its figures only with a run of the same setting
-#   --build   rebuild target/gencache.jar (mvn -q -o -DskipTests package) even when it exists; without
+#   --build   rebuild target/gencache.jar (mvn -q -DskipTests package) even when it exists; without
 #             it the jar is built only when missing (never because sources changed)
 #
 # Installs wrk and nginx from Debian's packages when missing (apt-get, with sudo unless root). Every
@@ -165,7 +165,9 @@ server_cpu_count=$(tr ',' '\n' <<< "$server_cpus" | sort -u | wc -l)
 jar=target/gencache.jar
 if [ $build = 1 ] || [ ! -f "$jar" ]; then
   echo "building $jar ..." >&2
-  timeout 900 mvn -q -o -B -DskipTests package || { echo "$me: the build failed" >&2; exit 2; }
+  # Offline first (quick); online when the local repository lacks something (a fresh machine).
+  timeout 900 mvn -q -o -B -DskipTests package || timeout 900 mvn -q -B -DskipTests package \
+    || { echo "$me: the build failed" >&2; exit 2; }
 fi
 source scripts/jvm-flags.sh
 source scripts/benchnode.sh

@@ -7,6 +7,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.internal.buffer.BufferInternal;
 import java.io.IOException;
+import java.lang.ref.WeakReference;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -31,23 +32,37 @@ import org.slf4j.LoggerFactory;
  * by a worker (file I/O stays off the event loop) and unlinked as soon as it is open, so nothing is
  * left on disk, even after a crash; its pages go when its channel is closed. Content ids are immutable, and an entry is used only for the very blob
  * instance the (fenced) store returned, so invalidation, fences and near-cache refreshes keep their
- * meaning: a blob the store no longer returns is never served from here, it only waits to age out.
+ * meaning: a blob the store no longer returns is never served from here, it only waits to age out,
+ * without holding the blob's bytes on the heap.
  */
 public final class ReadyImages implements ImagePreparation, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ReadyImages.class);
 
-  /** An image ready to send: in direct memory, or in an open (unlinked) file with its sends counted. */
+  /**
+   * An image ready to send: in direct memory, or in an open (unlinked) file with its sends counted. It
+   * refers to the blob it was made from only weakly: it is served only for that very instance, which
+   * the store returns only while its near cache holds it; so an instance nothing else holds could
+   * never be served from here again, and the entry must not keep its bytes on the heap.
+   */
   private static final class Ready {
-    final ImageBlob source;
+    final String id;
+    final int size;
+    final WeakReference<ImageBlob> source;
     final Buffer body;
     final FileChannel file;
     int sending;
     boolean evicted;
 
     Ready(ImageBlob source, Buffer body, FileChannel file) {
-      this.source = source;
+      this.id = source.id();
+      this.size = source.bytes().length;
+      this.source = new WeakReference<>(source);
       this.body = body;
       this.file = file;
+    }
+
+    boolean madeFrom(ImageBlob blob) {
+      return source.get() == blob;
     }
   }
 
@@ -111,7 +126,7 @@ public final class ReadyImages implements ImagePreparation, AutoCloseable {
     boolean write = false;
     synchronized (this) {
       Ready ready = lru.get(blob.id());
-      if (ready != null && ready.source == blob) {
+      if (ready != null && ready.madeFrom(blob)) {
         ready.sending += ready.file != null ? 1 : 0;
         return ready;
       }
@@ -153,7 +168,7 @@ public final class ReadyImages implements ImagePreparation, AutoCloseable {
     }
     synchronized (this) {
       Ready ready = lru.get(blob.id());
-      if ((ready != null && ready.source == blob) || !writing.add(blob.id())) {
+      if ((ready != null && ready.madeFrom(blob)) || !writing.add(blob.id())) {
         return;
       }
     }
@@ -182,8 +197,8 @@ public final class ReadyImages implements ImagePreparation, AutoCloseable {
 
   /** Takes {@code made} in, the least recently used out past the budget. Called under the lock. */
   private void keep(Ready made) {
-    evict(lru.put(made.source.id(), made));
-    bytes += made.source.bytes().length;
+    evict(lru.put(made.id, made));
+    bytes += made.size;
     Iterator<Map.Entry<String, Ready>> eldest = lru.entrySet().iterator();
     while (bytes > maxBytes && eldest.hasNext()) {
       Ready old = eldest.next().getValue();
@@ -229,7 +244,7 @@ public final class ReadyImages implements ImagePreparation, AutoCloseable {
     if (old == null) {
       return;
     }
-    bytes -= old.source.bytes().length;
+    bytes -= old.size;
     old.evicted = true;
     if (old.sending == 0) {
       closeQuietly(old.file);
@@ -248,7 +263,7 @@ public final class ReadyImages implements ImagePreparation, AutoCloseable {
   /** Whether this very blob instance is held (an instance the store no longer returns is never served). */
   public synchronized boolean holds(ImageBlob blob) {
     Ready ready = lru.get(blob.id());
-    return ready != null && ready.source == blob;
+    return ready != null && ready.madeFrom(blob);
   }
 
   /** Images held as files. */

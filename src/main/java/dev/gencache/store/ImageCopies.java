@@ -49,7 +49,8 @@ public final class ImageCopies {
     IMap<String, ImageBlob> images = hazelcast.getMap(ImageStore.IMAGES_MAP);
     NearCacheReader<ImageBlob> nearCache = new NearCacheReader<>(images);
     NearCacheConfig config = hazelcast.getConfig().findMapConfig(ImageStore.IMAGES_MAP).getNearCacheConfig();
-    int maxImages = config == null ? Integer.MAX_VALUE : config.getEvictionConfig().getSize();
+    int size = config == null ? 0 : config.getEvictionConfig().getSize();
+    int maxImages = size > 0 ? size : Integer.MAX_VALUE;
     return new ImageCopies(maxBytes, maxImages, nearCache::invalidate);
   }
 

@@ -3,8 +3,11 @@ package dev.gencache.bench;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import dev.gencache.store.CacheEntry;
+import dev.gencache.store.HazelcastImageStore;
 import dev.gencache.store.ImageBlob;
+import dev.gencache.store.ImageCopies;
 import dev.gencache.store.ImageStore;
+import io.vertx.core.Vertx;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -33,6 +36,9 @@ public class NearCacheLookupBench {
   private IMap<String, CacheEntry> requests;
   private String contentId;
   private String requestKey;
+  private Vertx vertx;
+  private ImageCopies copies;
+  private HazelcastImageStore store;
 
   @Setup(Level.Trial)
   public void startMember() {
@@ -44,14 +50,33 @@ public class NearCacheLookupBench {
     requestKey = BenchFixtures.parser().parse(BenchFixtures.postBody()).key().hex();
     images.set(contentId, blob);
     requests.set(requestKey, BenchFixtures.entry(blob));
-    // The first get fills the near cache; the second must be served from it, or this measures the wrong thing.
+    vertx = Vertx.vertx();
+    copies = ImageCopies.of(member, 1L << 30);
+    store = new HazelcastImageStore(vertx, member, copies);
+    // The store's first read fills the near cache and counts the copy; the next must be served from it.
+    if (store.blob(contentId).toCompletionStage().toCompletableFuture().join() == null || copies.images() != 1) {
+      throw new IllegalStateException("the store did not count its near-cache copy");
+    }
     requireNearCacheHit(images, contentId);
     requireNearCacheHit(requests, requestKey);
   }
 
   @TearDown(Level.Trial)
   public void stopMember() {
+    vertx.close().await();
     member.shutdown();
+  }
+
+  /** Content hit as the hit path takes it: the near cache read in place, and its copy marked used. */
+  @Benchmark
+  public ImageBlob imageInMemory() {
+    return store.blobInMemory(contentId);
+  }
+
+  /** The copies' ledger's share of {@link #imageInMemory}: marking the copy used. */
+  @Benchmark
+  public void copyUsed() {
+    copies.used(contentId);
   }
 
   /** Content hit ({@code GET /v1/images/{id}}), blocking form. */

@@ -10,6 +10,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
+import java.lang.ref.WeakReference;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -104,6 +105,37 @@ class ReadyImagesTest {
     assertThat(ready.bytes()).isEqualTo(8_000);
     assertThat(ready.holds(a)).isTrue();
     assertThat(ready.holds(b)).isFalse();
+  }
+
+  @Test
+  void anEntryDoesNotKeepItsBlobOnTheHeap() throws Exception {
+    ready = new ReadyImages(1 << 20, 64 * 1024, dir, Runnable::run);
+    ImageBlob small = blob('s', 10 * 1024);
+    ImageBlob large = blob('l', 100 * 1024);
+    served(small);
+    served(large);
+    assertThat(ready.holds(small)).isTrue();
+    assertThat(ready.holds(large)).isTrue();
+    // The store lets both instances go (its near cache dropped them): nothing here may keep them alive.
+    WeakReference<ImageBlob> smallGone = new WeakReference<>(blobs.remove(small.id()));
+    WeakReference<ImageBlob> largeGone = new WeakReference<>(blobs.remove(large.id()));
+    small = null;
+    large = null;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while ((smallGone.get() != null || largeGone.get() != null) && System.nanoTime() < deadline) {
+      System.gc();
+      Thread.sleep(20);
+    }
+    assertThat(smallGone.get()).as("the direct-memory entry's blob").isNull();
+    assertThat(largeGone.get()).as("the file entry's blob").isNull();
+    assertThat(ready.size()).as("the entries wait to age out").isEqualTo(2);
+    assertThat(ready.bytes()).isEqualTo(110 * 1024);
+    ImageBlob again = blob('l', 100 * 1024); // a new instance from the store replaces its entry
+    served(again);
+    served(again);
+    assertThat(ready.holds(again)).isTrue();
+    assertThat(ready.size()).isEqualTo(2);
+    assertThat(ready.bytes()).isEqualTo(110 * 1024);
   }
 
   @Test
