@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.hazelcast.map.IMap;
 import dev.gencache.GencacheNode;
 import dev.gencache.image.RequestKey;
+import dev.gencache.testing.TestCluster;
 import dev.gencache.testing.TestNodes;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,23 +25,21 @@ import org.junit.jupiter.api.Test;
  */
 class EvictedImageCopiesTest {
   private static final int IMAGE_BYTES = 100_000;
+  private static TestCluster cluster;
   private static GencacheNode writer;
   private static GencacheNode reader;
 
   @BeforeAll
   static void start() {
-    String cluster = TestNodes.randomClusterName();
-    Map<String, String> env = Map.of("GENCACHE_CACHE_MAX_MB_PER_MEMBER", "16");
-    writer = TestNodes.start(TestNodes.config(cluster, env), Clock.systemUTC());
-    reader = TestNodes.start(TestNodes.config(cluster, env), Clock.systemUTC());
-    TestNodes.eventually(Duration.ofSeconds(30), "both members joined",
-        () -> writer.hazelcast().getCluster().getMembers().size() == 2);
+    cluster = new TestCluster(2, Map.of("GENCACHE_CACHE_MAX_MB_PER_MEMBER", "16"), Clock.systemUTC(),
+        GencacheNode.DEFAULT_GENERATORS, member -> {});
+    writer = cluster.nodes.get(0);
+    reader = cluster.nodes.get(1);
   }
 
   @AfterAll
   static void stop() {
-    TestNodes.stop(reader);
-    TestNodes.stop(writer);
+    cluster.close();
   }
 
   @Test

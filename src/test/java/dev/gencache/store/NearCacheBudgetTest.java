@@ -5,11 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.hazelcast.map.IMap;
 import dev.gencache.GencacheNode;
 import dev.gencache.image.RequestKey;
-import dev.gencache.testing.TestNodes;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import dev.gencache.testing.TestCluster;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.client.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,8 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,30 +26,20 @@ import org.junit.jupiter.api.Test;
 class NearCacheBudgetTest {
   private static final int IMAGE_BYTES = 100_000;
   private static final int BUDGET_MB = 2;
-  private static GencacheNode writer;
-  private static GencacheNode reader;
-
-  @BeforeAll
-  static void start() {
-    String cluster = TestNodes.randomClusterName();
-    writer = TestNodes.start(TestNodes.config(cluster, Map.of()), Clock.systemUTC());
-    reader = TestNodes.start(TestNodes.config(cluster, Map.of("GENCACHE_CACHE_NEAR_CACHE_MB", "" + BUDGET_MB)),
-        Clock.systemUTC());
-    TestNodes.eventually(Duration.ofSeconds(30), "both members joined",
-        () -> writer.hazelcast().getCluster().getMembers().size() == 2);
-  }
-
-  @AfterAll
-  static void stop() {
-    TestNodes.stop(reader);
-    TestNodes.stop(writer);
-  }
 
   @Test
   void aNodeKeepsItsImageCopiesWithinItsNearCacheBudget() throws Exception {
+    try (TestCluster cluster = new TestCluster(2, Map.of("GENCACHE_CACHE_NEAR_CACHE_MB", "" + BUDGET_MB),
+        Clock.systemUTC(), GencacheNode.DEFAULT_GENERATORS, member -> {})) {
+      servesCopiesWithinTheBudget(cluster, cluster.nodes.get(0), cluster.nodes.get(1));
+    }
+  }
+
+  /** The writer stores images; the reader serves them over HTTP, and keeps copies within its budget. */
+  private static void servesCopiesWithinTheBudget(TestCluster cluster, GencacheNode writer, GencacheNode reader)
+      throws Exception {
     HazelcastImageStore writes = new HazelcastImageStore(writer.vertx(), writer.hazelcast(),
         ImageCopies.of(writer.hazelcast(), Long.MAX_VALUE));
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     Random random = new Random(11);
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 60; i++) { // 6 MB of images, three times the reader's budget
@@ -61,11 +48,9 @@ class NearCacheBudgetTest {
       ImageBlob blob = new ImageBlob(RequestKey.sha256Hex(bytes), bytes, "image/png", 64, 64,
           Instant.parse("2026-12-08T10:00:00Z"));
       writes.putBlob(blob, Duration.ofHours(1)).await(30, TimeUnit.SECONDS);
-      HttpResponse<byte[]> served = http.send(HttpRequest.newBuilder(
-              URI.create("http://127.0.0.1:" + reader.httpPort() + "/v1/images/" + blob.id()))
-          .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofByteArray());
+      HttpResponse<Buffer> served = cluster.call(1, HttpMethod.GET, "/v1/images/" + blob.id(), null);
       assertThat(served.statusCode()).isEqualTo(200);
-      assertThat(served.body()).isEqualTo(bytes);
+      assertThat(served.body().getBytes()).isEqualTo(bytes);
       ids.add(blob.id());
     }
 
