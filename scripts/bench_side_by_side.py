@@ -799,8 +799,8 @@ class Bench:
         """Heap in use after four `jcmd PID GC.run` (full GCs), from /metrics; None when jcmd is unavailable.
         One is not enough: Serial GC's full collection may leave dead objects in place, up to
         MarkSweepDeadRatio (5%) of the old generation (35 MB of a 1 GB heap's), and compacts them all
-        only every MarkSweepAlwaysCompactCount-th (4th) time. After the Zipf load one full GC's figure
-        was 133 MB, with 35 MB of such dead space (int[] fillers in a live histogram), and 75 MB live."""
+        only every MarkSweepAlwaysCompactCount-th (4th) time. After the Zipf load two full GCs read 110 MB,
+        35.9 MB of it such dead space (int[] fillers in a live histogram): 75 MB was live."""
         for _ in range(4):
             try:
                 p = subprocess.run(["jcmd", str(pid), "GC.run"], capture_output=True, text=True, timeout=30)
