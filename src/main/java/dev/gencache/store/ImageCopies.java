@@ -4,15 +4,15 @@ import com.hazelcast.config.NearCacheConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
  * Keeps this member's near-cache copies of images within a byte budget ({@code cache.near-cache-mb}),
- * dropping the least recently used. Hazelcast's open-source near cache bounds only its entry count, so
+ * dropping those not used for longest. Hazelcast's open-source near cache bounds only its entry count, so
  * on a cluster a node serving other members' images could hold 2,000 of them whatever their size.
  *
  * <p>The ledger counts a copy from the moment a read from the map returns it (the near cache has just
@@ -22,14 +22,30 @@ import java.util.function.Consumer;
  * {@link #bytes()}. Such ghosts are never used again, so they are the first to be dropped. It also caps
  * its entries at the near cache's own count, so both bounds are its to enforce.
  *
- * <p>Called from event loops (reads and hits) and Hazelcast's event threads ({@link #forget}); the
- * lock guards a few map operations, and the near-cache drops happen outside it.
+ * <p>Recency is kept the CLOCK way (second chance), so that a hit, which every event loop makes,
+ * takes no lock: it only sets its copy's flag, and only if not already set. Reads from the map (misses)
+ * append to a ring under the lock; past the budget the ring's oldest copy goes unless it was used since
+ * it was last passed, in which case its flag is cleared and it moves to the back. Hazelcast's event
+ * threads {@link #forget} copies. The near-cache drops happen outside the lock.
  */
 public final class ImageCopies {
+  /** One counted copy; {@code used} is set by hits without a lock. */
+  private static final class Copy {
+    final int size;
+    volatile boolean used;
+
+    Copy(int size) {
+      this.size = size;
+    }
+  }
+
   private final long maxBytes;
   private final int maxImages;
   private final Consumer<String> drop;
-  private final LinkedHashMap<String, Integer> sizes = new LinkedHashMap<>(64, 0.75f, true);
+  /** The copies by content id, read by hits without a lock; changed only under the lock, with the ring. */
+  private final ConcurrentHashMap<String, Copy> copies = new ConcurrentHashMap<>();
+  /** The same copies, oldest first (the order in which they were read or last passed over). */
+  private final LinkedHashMap<String, Copy> ring = new LinkedHashMap<>();
   private long bytes;
 
   ImageCopies(long maxBytes, int maxImages, Consumer<String> drop) {
@@ -61,42 +77,55 @@ public final class ImageCopies {
       forget(blob.id());
       return;
     }
-    List<String> victims = null;
+    List<String> victims = new ArrayList<>();
     synchronized (this) {
-      Integer old = sizes.put(blob.id(), size);
-      bytes += size - (old == null ? 0 : old);
-      for (Iterator<Map.Entry<String, Integer>> it = sizes.entrySet().iterator(); // oldest first
-          it.hasNext() && (bytes > maxBytes || sizes.size() > maxImages); ) {
-        Map.Entry<String, Integer> eldest = it.next();
-        bytes -= eldest.getValue();
-        it.remove();
-        if (victims == null) {
-          victims = new ArrayList<>();
+      remove(blob.id());
+      Copy copy = new Copy(size);
+      copies.put(blob.id(), copy);
+      ring.put(blob.id(), copy);
+      bytes += size;
+      int chances = ring.size(); // hits may mark copies again meanwhile: this bounds the passes
+      while (bytes > maxBytes || ring.size() > maxImages) {
+        Map.Entry<String, Copy> oldest = ring.entrySet().iterator().next();
+        String id = oldest.getKey();
+        Copy candidate = oldest.getValue();
+        ring.remove(id);
+        if (candidate.used && chances-- > 0) { // a second chance: to the back, unmarked
+          candidate.used = false;
+          ring.put(id, candidate);
+        } else {
+          copies.remove(id);
+          bytes -= candidate.size;
+          victims.add(id);
         }
-        victims.add(eldest.getKey());
       }
     }
-    if (victims != null) {
-      victims.forEach(drop);
-    }
+    victims.forEach(drop);
   }
 
-  /** A hit on the near cache's copy of {@code contentId}: it becomes the most recently used. */
+  /** A hit on the near cache's copy of {@code contentId}: it is kept over copies not used since. */
   public void used(String contentId) {
-    synchronized (this) {
-      sizes.get(contentId);
+    Copy copy = copies.get(contentId);
+    if (copy != null && !copy.used) {
+      copy.used = true;
     }
   }
 
   /** The map no longer has {@code contentId}: drop this member's copy, if any. */
   public void forget(String contentId) {
     synchronized (this) {
-      Integer old = sizes.remove(contentId);
-      if (old != null) {
-        bytes -= old;
-      }
+      remove(contentId);
     }
     drop.accept(contentId);
+  }
+
+  /** Takes {@code contentId}'s copy out of the ledger. Called under the lock. */
+  private void remove(String contentId) {
+    Copy old = ring.remove(contentId);
+    if (old != null) {
+      copies.remove(contentId);
+      bytes -= old.size;
+    }
   }
 
   /** Bytes of the copies counted: at least what the near cache holds. */
@@ -106,6 +135,6 @@ public final class ImageCopies {
 
   /** Copies counted. */
   public synchronized int images() {
-    return sizes.size();
+    return ring.size();
   }
 }
